@@ -1,0 +1,80 @@
+// The I/O-free protocol state machine: client bytes and target stops in, bytes for the client
+// out. A blocking loop, an asio loop, a unit test or a fuzzer drives it the same way.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "targets/api/target.hpp"
+
+namespace remora::rsp {
+
+// What the stub does with the process when the client goes away without D or k.
+enum class DisconnectAction { detach, kill, keep };
+
+// Receives every packet that crosses the link and notes the stub wants a person to see
+// (--trace). Pure: the stub decides where the text goes.
+class PacketObserver {
+ public:
+  enum class Direction { from_client, to_client };
+  virtual ~PacketObserver() = default;
+  virtual void on_packet(Direction direction, std::string_view payload) = 0;
+  virtual void on_note(std::string_view text) = 0;
+};
+
+struct SessionOptions {
+  // The PacketSize remora advertises (bytes of payload in one frame).
+  std::size_t packet_size = 0x40000;
+  bool extended_mode = false;   // --multi: `!`, vRun, vAttach
+  bool offer_memory_map = false;  // --memory-map
+  DisconnectAction on_disconnect = DisconnectAction::keep;
+  PacketObserver* observer = nullptr;
+  // The memory cache, when one is layered over the target's memory (flushed before every run).
+  targets::WriteBackMemory* memory_cache = nullptr;
+};
+
+struct SessionStats {
+  std::uint64_t packets_in = 0;
+  std::uint64_t packets_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t bad_checksums = 0;   // counted also in no-ack mode, where they are processed
+  std::uint64_t nacks = 0;
+  std::uint64_t overflows = 0;
+  std::uint64_t malformed = 0;
+};
+
+class SessionImpl;
+
+class Session final : public targets::StopListener {
+ public:
+  Session(targets::Target& target, SessionOptions options);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Bytes from the client; appends everything to send back to `out`.
+  void on_client_bytes(std::string_view bytes, std::string& out);
+  // A stop from the target; appends the stop reply (if the client awaits one) to `out`.
+  void on_target_stop(const targets::StopEvent& event, std::string& out);
+  // The client is gone: flush, then detach, kill or keep the target as the options say.
+  void on_disconnect();
+
+  // StopListener: queues the stop reply; take it with take_output().
+  void on_stop(const targets::StopEvent& event) override;
+  // Output produced outside on_client_bytes (stops delivered through the listener).
+  std::string take_output();
+
+  bool wants_close() const;  // after D / k: the connection should be closed
+  bool wants_exit() const;   // after `monitor exit`: the whole server should exit
+  bool target_running() const;
+  bool in_frame() const;     // the client has sent half a frame
+  const SessionStats& stats() const;
+
+ private:
+  std::unique_ptr<SessionImpl> impl_;
+};
+
+}  // namespace remora::rsp

@@ -1,0 +1,88 @@
+// The Target seam: what the protocol core asks of a backend (emulated, ptrace, QEMU proxy).
+// Mandatory parts are pure virtual; optional capabilities are accessors that return nullptr by
+// default, and the protocol core gates parsing, dispatch and qSupported on the same accessor.
+#pragma once
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "targets/api/errors.hpp"
+#include "targets/api/memory_access.hpp"
+#include "targets/api/registers.hpp"
+#include "targets/api/types.hpp"
+
+namespace remora::targets {
+
+// Receives asynchronous events from a backend. Backends call it from the event loop, never
+// from inside a call the protocol core made (a stop found during resume() is posted).
+class StopListener {
+ public:
+  virtual ~StopListener() = default;
+  virtual void on_stop(const StopEvent& event) = 0;
+};
+
+// Breakpoints and watchpoints (Z/z packets).
+class BreakpointControl {
+ public:
+  virtual ~BreakpointControl() = default;
+  virtual bool supports(BreakpointKind kind) const = 0;
+  virtual std::error_code insert(BreakpointKind kind, Addr addr, std::size_t length) = 0;
+  virtual std::error_code remove(BreakpointKind kind, Addr addr, std::size_t length) = 0;
+};
+
+// The memory map (qXfer:memory-map:read, lldb's qMemoryRegionInfo).
+class MemoryRegions {
+ public:
+  virtual ~MemoryRegions() = default;
+  virtual std::vector<MemoryRegion> regions() = 0;
+};
+
+// Backend-specific `monitor` commands. Returns nullopt for a command it does not know.
+class MonitorCommands {
+ public:
+  virtual ~MonitorCommands() = default;
+  struct Command {
+    std::string name;
+    std::string help;
+  };
+  virtual std::vector<Command> commands() const = 0;
+  virtual std::optional<std::string> run(std::string_view command_line, std::error_code& error) = 0;
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+
+  virtual MemoryAccess& memory() = 0;
+  virtual RegisterAccess& registers() = 0;
+
+  virtual std::vector<ThreadId> threads() = 0;
+  virtual std::string thread_name(ThreadId) { return {}; }
+
+  // The state a newly connected client is told about (`?`); nullopt when there is no process.
+  virtual std::optional<StopEvent> current_stop() = 0;
+
+  // Starts the target running. Returns at once; the stop arrives later through the listener.
+  virtual std::error_code resume(std::span<const ResumeAction> actions) = 0;
+  // Asks a running target to stop; it reports a stop with StopReason::interrupt.
+  virtual std::error_code interrupt() = 0;
+  virtual std::error_code detach() = 0;
+  virtual std::error_code kill() = 0;
+
+  virtual void set_stop_listener(StopListener* listener) = 0;
+
+  // Optional capabilities.
+  virtual BreakpointControl* breakpoints() { return nullptr; }
+  virtual MemoryRegions* memory_regions() { return nullptr; }
+  virtual MonitorCommands* monitor() { return nullptr; }
+};
+
+// Schedules work on the event loop that owns the target (asio::post in the stub, a queue in
+// tests). Backends use it to deliver stops they discover synchronously.
+using Post = std::function<void(std::function<void()>)>;
+
+}  // namespace remora::targets
