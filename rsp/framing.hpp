@@ -24,7 +24,12 @@ struct FrameEvent {
   FrameEventKind kind = FrameEventKind::packet;
   // The payload between the lead character and '#', escapes left intact (they belong to the
   // packet's own decoder). With expand_rle, run-length encoding has been expanded.
+  // bad_checksum carries the wire payload as received (no RLE expansion); overflow carries none;
+  // garbage carries the first byte of a run, or the abandoned `$...` text when a frame restarts.
   std::string payload;
+  // '$' or '%' for the frame events (packet, notification, bad_checksum, overflow), so that a
+  // client never NACKs a corrupt notification (notifications are not acknowledged).
+  char lead = '$';
 };
 
 // Streaming decoder: gives the same events whatever way the byte stream is split.
@@ -41,6 +46,12 @@ class FrameDecoder {
 
  private:
   enum class State { idle, payload, checksum1, checksum2 };
+  std::size_t feed_idle(std::string_view in, std::size_t i, std::vector<FrameEvent>& out);
+  std::size_t feed_payload(std::string_view in, std::size_t i, std::vector<FrameEvent>& out);
+  void feed_checksum(char c, std::vector<FrameEvent>& out);
+  void start_frame(char lead);
+  void abandon_frame(std::vector<FrameEvent>& out);
+  void keep(std::string_view chunk);
   void finish_frame(std::vector<FrameEvent>& out);
 
   std::size_t max_payload_;
@@ -51,6 +62,7 @@ class FrameDecoder {
   bool in_garbage_ = false;
   std::uint8_t sum_ = 0;
   std::uint8_t wire_sum_ = 0;
+  bool bad_digit_ = false;  // a checksum character was not a hex digit
   std::string payload_;
 };
 
@@ -58,12 +70,13 @@ std::uint8_t checksum(std::string_view payload);
 
 // Appends `$payload#cs` (or `%...` for a notification). The payload must already be escaped
 // where it carries binary data. With `rle`, runs of more than three equal characters are
-// run-length encoded; a count that would produce '#' or '$' is never emitted.
+// run-length encoded; a count that would produce '#', '$' or '}' is never emitted (the run is
+// shortened instead), and runs of '*', '#', '$' and '}' are never encoded (see framing.cpp).
 void append_frame(std::string& out, std::string_view payload, bool rle = false, char lead = '$');
 std::string make_frame(std::string_view payload, bool rle = false, char lead = '$');
 
-// Expands `X*n` runs (count = n - 29). Returns false on a `*` with nothing before it or an
-// invalid count.
+// Expands `X*n` runs (count = n - 29) into `out`, which is replaced. Returns false on a `*`
+// with nothing before it or an invalid count (missing, or not printable ' '..'~').
 bool expand_rle(std::string_view in, std::string& out);
 
 }  // namespace remora::rsp

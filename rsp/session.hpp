@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "targets/api/target.hpp"
 
@@ -46,6 +47,13 @@ struct SessionStats {
   std::uint64_t malformed = 0;
 };
 
+// Which routes and decoder failures a session reached (the fuzz corpus replay asserts on it).
+struct DispatchCoverage {
+  std::vector<std::uint64_t> route_hits;            // indexed like packet_routes()
+  std::vector<std::vector<std::uint64_t>> decode_failures;  // [route][DecodeError]
+  std::uint64_t unknown_packets = 0;
+};
+
 class SessionImpl;
 
 class Session final : public targets::StopListener {
@@ -72,6 +80,7 @@ class Session final : public targets::StopListener {
   bool target_running() const;
   bool in_frame() const;     // the client has sent half a frame
   const SessionStats& stats() const;
+  const DispatchCoverage& coverage() const;
 
  private:
   std::unique_ptr<SessionImpl> impl_;

@@ -75,6 +75,11 @@ class Target {
 
   virtual void set_stop_listener(StopListener* listener) = 0;
 
+  // qAttached: true when remora attached to something that existed before it (detach on quit).
+  virtual bool attached() const { return false; }
+  // vCont's `r` action (range stepping) is offered only where the backend implements it.
+  virtual bool can_range_step() const { return false; }
+
   // Optional capabilities.
   virtual BreakpointControl* breakpoints() { return nullptr; }
   virtual MemoryRegions* memory_regions() { return nullptr; }

@@ -1,0 +1,193 @@
+// Value codecs of the protocol. Every parser consumes its whole field: a number followed by junk
+// is an error, not a shorter number, because a silently truncated address or length is far worse
+// than an `Exx` reply.
+#include "rsp/codec.hpp"
+
+#include <array>
+#include <limits>
+
+namespace remora::rsp {
+namespace {
+
+// -1 for a non-hex character. A table, not a chain of ifs: this runs once per digit of every
+// `m`/`M`/`g`/`G` payload, which can be hundreds of KiB.
+constexpr std::array<std::int8_t, 256> make_hex_table() {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t['a' + i] = static_cast<std::int8_t>(10 + i);
+    t['A' + i] = static_cast<std::int8_t>(10 + i);
+  }
+  return t;
+}
+constexpr auto kHexValue = make_hex_table();
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int hex_value(char c) { return kHexValue[static_cast<unsigned char>(c)]; }
+
+// Decodes hex pairs into `out` (which holds exactly hex.size()/2 bytes).
+bool decode_pairs(std::string_view hex, std::byte* out) {
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = hex_value(hex[i]);
+    const int lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i / 2] = static_cast<std::byte>((hi << 4) | lo);
+  }
+  return true;
+}
+
+// Appends the hex of raw bytes; one resize up front so a 256 KiB read costs one allocation.
+void append_hex_raw(std::string& out, const unsigned char* data, std::size_t n) {
+  const std::size_t start = out.size();
+  out.resize(start + 2 * n);
+  char* dst = out.data() + start;
+  for (std::size_t i = 0; i < n; ++i) {
+    dst[2 * i] = kHexDigits[data[i] >> 4];
+    dst[2 * i + 1] = kHexDigits[data[i] & 0xf];
+  }
+}
+
+bool needs_escape(unsigned char c) { return c == '$' || c == '#' || c == '}' || c == '*'; }
+
+}  // namespace
+
+std::string_view describe(DecodeError e) {
+  switch (e) {
+    case DecodeError::empty_field: return "empty field";
+    case DecodeError::bad_hex: return "bad hex digit";
+    case DecodeError::odd_hex_length: return "odd number of hex digits";
+    case DecodeError::overflow: return "number too large";
+    case DecodeError::missing_field: return "missing field";
+    case DecodeError::length_mismatch: return "length does not match data";
+    case DecodeError::address_wrap: return "address range wraps";
+    case DecodeError::too_long: return "packet too long";
+    case DecodeError::bad_escape: return "bad binary escape";
+    case DecodeError::bad_thread_id: return "bad thread id";
+    case DecodeError::unknown_action: return "unknown action";
+    case DecodeError::trailing_garbage: return "trailing characters";
+    case DecodeError::bad_value: return "value not allowed";
+  }
+  return "unknown decode error";
+}
+
+std::expected<std::uint64_t, DecodeError> parse_hex_u64(std::string_view field) {
+  if (field.empty()) return std::unexpected(DecodeError::empty_field);
+  std::uint64_t value = 0;
+  for (char c : field) {
+    const int d = hex_value(c);
+    if (d < 0) return std::unexpected(DecodeError::bad_hex);
+    // Leading zeros are legal (gdb pads registers), so test the value, not the digit count.
+    if (value >> 60 != 0) return std::unexpected(DecodeError::overflow);
+    value = (value << 4) | static_cast<std::uint64_t>(d);
+  }
+  return value;
+}
+
+std::expected<std::uint64_t, DecodeError> parse_dec_u64(std::string_view field) {
+  if (field.empty()) return std::unexpected(DecodeError::empty_field);
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t value = 0;
+  for (char c : field) {
+    // There is no bad_digit error, and bad_hex would mislead about a decimal field.
+    if (c < '0' || c > '9') return std::unexpected(DecodeError::bad_value);
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (value > (kMax - d) / 10) return std::unexpected(DecodeError::overflow);
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+std::expected<std::vector<std::byte>, DecodeError> decode_hex_bytes(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::unexpected(DecodeError::odd_hex_length);
+  std::vector<std::byte> out(hex.size() / 2);
+  if (!decode_pairs(hex, out.data())) return std::unexpected(DecodeError::bad_hex);
+  return out;
+}
+
+std::expected<void, DecodeError> decode_hex_into(std::string_view hex, std::span<std::byte> out) {
+  if (hex.size() % 2 != 0) return std::unexpected(DecodeError::odd_hex_length);
+  if (hex.size() / 2 != out.size()) return std::unexpected(DecodeError::length_mismatch);
+  if (!decode_pairs(hex, out.data())) return std::unexpected(DecodeError::bad_hex);
+  return {};
+}
+
+void append_hex(std::string& out, std::span<const std::byte> bytes) {
+  append_hex_raw(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+void append_hex(std::string& out, std::string_view text) {
+  append_hex_raw(out, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+void append_hex_u64(std::string& out, std::uint64_t value) {
+  char buf[16];
+  int n = 0;
+  do {
+    buf[n++] = kHexDigits[value & 0xf];
+    value >>= 4;
+  } while (value != 0);
+  while (n > 0) out.push_back(buf[--n]);
+}
+
+void append_hex_byte(std::string& out, std::uint8_t value) {
+  out.push_back(kHexDigits[value >> 4]);
+  out.push_back(kHexDigits[value & 0xf]);
+}
+
+std::string to_hex(std::span<const std::byte> bytes) {
+  std::string out;
+  append_hex(out, bytes);
+  return out;
+}
+
+std::string to_hex(std::string_view text) {
+  std::string out;
+  append_hex(out, text);
+  return out;
+}
+
+std::expected<std::string, DecodeError> hex_to_text(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::unexpected(DecodeError::odd_hex_length);
+  std::string out(hex.size() / 2, '\0');
+  if (!decode_pairs(hex, reinterpret_cast<std::byte*>(out.data())))
+    return std::unexpected(DecodeError::bad_hex);
+  return out;
+}
+
+std::expected<std::vector<std::byte>, DecodeError> unescape_binary(std::string_view data) {
+  std::vector<std::byte> out;
+  out.reserve(data.size());  // never longer than the input: one allocation
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    auto c = static_cast<unsigned char>(data[i]);
+    if (c == '}') {
+      if (++i == data.size()) return std::unexpected(DecodeError::bad_escape);
+      c = static_cast<unsigned char>(data[i]) ^ 0x20;
+    }
+    out.push_back(static_cast<std::byte>(c));
+  }
+  return out;
+}
+
+void append_escaped(std::string& out, std::span<const std::byte> bytes) {
+  std::size_t extra = 0;
+  for (std::byte b : bytes) extra += needs_escape(static_cast<unsigned char>(b)) ? 1 : 0;
+  out.reserve(out.size() + bytes.size() + extra);
+  for (std::byte b : bytes) {
+    const auto c = static_cast<unsigned char>(b);
+    if (needs_escape(c)) {
+      out.push_back('}');
+      out.push_back(static_cast<char>(c ^ 0x20));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+Split split_once(std::string_view s, char sep) {
+  const auto pos = s.find(sep);
+  if (pos == std::string_view::npos) return Split{s, {}, false};
+  return Split{s.substr(0, pos), s.substr(pos + 1), true};
+}
+
+}  // namespace remora::rsp

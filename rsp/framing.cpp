@@ -1,0 +1,263 @@
+// Framing of the Remote Serial Protocol. The decoder is a byte-driven state machine whose only
+// memory between feed() calls is its members, so any split of the stream gives the same events;
+// inside a payload it works on whole chunks (find the next '#' or '$', sum and copy the chunk)
+// because MiB-sized `X`/`M` frames and `m` replies are common.
+//
+// Decisions worth knowing:
+// - A '$' inside a frame (payload or checksum digits) abandons that frame and starts a new one,
+//   as gdbserver does: a client that gave up on a half-sent packet (timeout, reconnect) starts
+//   again with '$', and raw '$' never appears in a payload because binary data escapes it. The
+//   abandoned text is reported as one `garbage` event. '%' and 0x03 inside a frame are data.
+// - Run-length encoding is textual over the already-escaped payload, which is what every decoder
+//   (gdb, lldb, ours) expands before unescaping. The encoder additionally never emits a run of
+//   '}' nor a '}' count, so every '}' of the output is followed by the same character as in the
+//   input; a decoder that unescaped before expanding runs would then read the same bytes too.
+//   Runs of '*', '#' and '$' are never encoded (they cannot be in a valid payload anyway, and
+//   encoding them would make the frame ambiguous).
+#include "rsp/framing.hpp"
+
+
+namespace remora::rsp {
+namespace {
+
+constexpr std::string_view kSignificant{"$%+-\x03", 5};  // bytes that end a garbage run
+constexpr std::string_view kPayloadStop{"#$", 2};
+constexpr int kRleBias = 29;       // count char = repeats + 29 (so 3 repeats is ' ')
+constexpr std::size_t kRleMinRepeats = 3;  // `c*N` is 3 chars: shorter runs do not gain
+constexpr std::size_t kRleMaxRepeats = '~' - kRleBias;
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool never_run_encoded(char c) { return c == '*' || c == '#' || c == '$' || c == '}'; }
+bool bad_count_char(std::size_t repeats) {
+  const auto c = static_cast<char>(repeats + kRleBias);
+  return c == '#' || c == '$' || c == '}';
+}
+
+void append_rle(std::string& out, std::string_view p) {
+  std::size_t i = 0;
+  while (i < p.size()) {
+    const char c = p[i];
+    std::size_t j = i + 1;
+    while (j < p.size() && p[j] == c && j - i <= kRleMaxRepeats) ++j;
+    std::size_t repeats = j - i - 1;
+    if (never_run_encoded(c) || repeats < kRleMinRepeats) {
+      out.append(j - i, c);
+      i = j;
+      continue;
+    }
+    // Shorten rather than emit a forbidden count; the left-over one or two characters go out
+    // literally on the next turn (they end the run, so they are too few to encode).
+    while (bad_count_char(repeats)) --repeats;
+    out.push_back(c);
+    out.push_back('*');
+    out.push_back(static_cast<char>(repeats + kRleBias));
+    i += repeats + 1;
+  }
+}
+
+}  // namespace
+
+FrameDecoder::FrameDecoder(std::size_t max_payload, bool expand_rle)
+    : max_payload_(max_payload), expand_rle_(expand_rle) {}
+
+bool FrameDecoder::in_frame() const { return state_ != State::idle; }
+
+void FrameDecoder::reset() {
+  state_ = State::idle;
+  in_garbage_ = false;
+  overflowed_ = false;
+  bad_digit_ = false;
+  sum_ = 0;
+  wire_sum_ = 0;
+  payload_.clear();
+}
+
+void FrameDecoder::feed(std::string_view bytes, std::vector<FrameEvent>& out) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    switch (state_) {
+      case State::idle: i = feed_idle(bytes, i, out); break;
+      case State::payload: i = feed_payload(bytes, i, out); break;
+      case State::checksum1:
+      case State::checksum2: feed_checksum(bytes[i++], out); break;
+    }
+  }
+}
+
+std::size_t FrameDecoder::feed_idle(std::string_view in, std::size_t i,
+                                    std::vector<FrameEvent>& out) {
+  const char c = in[i];
+  switch (c) {
+    case '$':
+    case '%': start_frame(c); return i + 1;
+    case '+': out.push_back({FrameEventKind::ack, {}}); break;
+    case '-': out.push_back({FrameEventKind::nack, {}}); break;
+    case '\x03': out.push_back({FrameEventKind::interrupt, {}}); break;
+    default: {
+      // One event per run, raised at its first byte: the rest of the run may arrive in a later
+      // feed(), so nothing after the first byte can go into the event without breaking split
+      // invariance.
+      if (!in_garbage_) out.push_back({FrameEventKind::garbage, std::string(1, c)});
+      in_garbage_ = true;
+      const auto next = in.find_first_of(kSignificant, i + 1);
+      return next == std::string_view::npos ? in.size() : next;
+    }
+  }
+  in_garbage_ = false;
+  return i + 1;
+}
+
+std::size_t FrameDecoder::feed_payload(std::string_view in, std::size_t i,
+                                       std::vector<FrameEvent>& out) {
+  auto stop = in.find_first_of(kPayloadStop, i);
+  if (stop == std::string_view::npos) stop = in.size();
+  const auto chunk = in.substr(i, stop - i);
+  sum_ = static_cast<std::uint8_t>(sum_ + checksum(chunk));
+  keep(chunk);
+  if (stop == in.size()) return stop;
+  if (in[stop] == '#') {
+    state_ = State::checksum1;
+  } else {
+    abandon_frame(out);
+    start_frame('$');
+  }
+  return stop + 1;
+}
+
+void FrameDecoder::feed_checksum(char c, std::vector<FrameEvent>& out) {
+  if (c == '$') {
+    abandon_frame(out);
+    start_frame('$');
+    return;
+  }
+  const int d = hex_digit(c);
+  if (d < 0) bad_digit_ = true;
+  if (state_ == State::checksum1) {
+    wire_sum_ = static_cast<std::uint8_t>(d << 4);
+    state_ = State::checksum2;
+    return;
+  }
+  wire_sum_ = static_cast<std::uint8_t>(wire_sum_ | d);
+  finish_frame(out);
+}
+
+void FrameDecoder::start_frame(char lead) {
+  lead_ = lead;
+  state_ = State::payload;
+  in_garbage_ = false;
+  overflowed_ = false;
+  bad_digit_ = false;
+  sum_ = 0;
+  wire_sum_ = 0;
+  payload_.clear();
+}
+
+void FrameDecoder::abandon_frame(std::vector<FrameEvent>& out) {
+  std::string text;
+  text.reserve(payload_.size() + 1);
+  text.push_back(lead_);
+  text += payload_;
+  out.push_back({FrameEventKind::garbage, std::move(text)});
+}
+
+// Keeps at most max_payload_ bytes: an endless frame must not grow memory without bound.
+void FrameDecoder::keep(std::string_view chunk) {
+  if (overflowed_) return;
+  const std::size_t room = max_payload_ - payload_.size();
+  if (chunk.size() > room) {
+    payload_.append(chunk.substr(0, room));
+    overflowed_ = true;
+    return;
+  }
+  payload_.append(chunk);
+}
+
+void FrameDecoder::finish_frame(std::vector<FrameEvent>& out) {
+  state_ = State::idle;
+  FrameEvent ev;
+  ev.lead = lead_;
+  if (overflowed_) {
+    ev.kind = FrameEventKind::overflow;
+    payload_.clear();
+  } else if (bad_digit_ || wire_sum_ != sum_) {
+    ev.kind = FrameEventKind::bad_checksum;
+    ev.payload = std::move(payload_);
+  } else if (expand_rle_ && payload_.find('*') != std::string::npos) {
+    // An RLE error is a transmission error like a bad checksum: the sender can resend.
+    const bool ok = expand_rle(payload_, ev.payload);
+    ev.kind = !ok ? FrameEventKind::bad_checksum
+                  : (lead_ == '%' ? FrameEventKind::notification : FrameEventKind::packet);
+    if (!ok) ev.payload = std::move(payload_);
+  } else {
+    ev.kind = lead_ == '%' ? FrameEventKind::notification : FrameEventKind::packet;
+    ev.payload = std::move(payload_);
+  }
+  payload_.clear();
+  out.push_back(std::move(ev));
+}
+
+std::uint8_t checksum(std::string_view payload) {
+  // A 32-bit accumulator vectorises; 256 divides 2^32, so wrapping keeps the sum exact mod 256.
+  std::uint32_t sum = 0;
+  for (char c : payload) sum += static_cast<unsigned char>(c);
+  return static_cast<std::uint8_t>(sum);
+}
+
+void append_frame(std::string& out, std::string_view payload, bool rle, char lead) {
+  out.reserve(out.size() + payload.size() + 4);
+  out.push_back(lead);
+  const std::size_t start = out.size();
+  if (rle) {
+    append_rle(out, payload);
+  } else {
+    out.append(payload);
+  }
+  // The checksum covers the bytes on the wire, i.e. the encoded runs.
+  const std::uint8_t cs = checksum(std::string_view(out).substr(start));
+  constexpr char kDigits[] = "0123456789abcdef";
+  out.push_back('#');
+  out.push_back(kDigits[cs >> 4]);
+  out.push_back(kDigits[cs & 0xf]);
+}
+
+std::string make_frame(std::string_view payload, bool rle, char lead) {
+  std::string out;
+  append_frame(out, payload, rle, lead);
+  return out;
+}
+
+// `out` is replaced. Two passes (validate and size, then fill) so a frame full of runs costs one
+// allocation. A '*' repeats the last *expanded* character, as gdb and lldb do, so `a*!*!` is a
+// valid (if odd) encoding of ten 'a's.
+bool expand_rle(std::string_view in, std::string& out) {
+  out.clear();
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '*') {
+      ++size;
+      continue;
+    }
+    if (size == 0 || i + 1 == in.size()) return false;
+    const auto count = static_cast<unsigned char>(in[++i]);
+    if (count < ' ' || count > '~') return false;
+    size += count - kRleBias;
+  }
+  out.reserve(size);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '*') {
+      out.push_back(in[i]);
+      continue;
+    }
+    const auto count = static_cast<unsigned char>(in[++i]);
+    out.append(count - kRleBias, out.back());
+  }
+  return true;
+}
+
+}  // namespace remora::rsp

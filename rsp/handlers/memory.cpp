@@ -1,0 +1,77 @@
+// m, x, M, X on the WriteVirtual contract: reads answer the readable prefix; a write that stops
+// short is an error naming the first address not written, decided by the byte count.
+#include <algorithm>
+#include <vector>
+
+#include "rsp/codec.hpp"
+#include "rsp/handlers/handlers.hpp"
+
+namespace remora::rsp::handlers {
+namespace {
+
+// Reads up to `limit` bytes; an error only when not even the first byte could be read.
+std::expected<std::vector<std::byte>, Reply> read_prefix(SessionState& s, const packets::ReadMemory& r,
+                                                         std::size_t limit) {
+  std::vector<std::byte> buffer(std::min(r.length, limit));
+  auto transfer = s.memory().read_virtual(r.addr, buffer);
+  if (transfer.bytes == 0 && !buffer.empty()) {
+    std::string text = "cannot read memory at " + hex_address(r.addr);
+    if (transfer.error) text += ": " + transfer.error.message();
+    return std::unexpected(Reply::error(ErrorCode::memory_fault, std::move(text)));
+  }
+  buffer.resize(std::min(transfer.bytes, buffer.size()));
+  return buffer;
+}
+
+}  // namespace
+
+Reply read_memory_hex(SessionState& s, const packets::ReadMemory& r) {
+  // A reply longer than the packet size could not be received; a shorter read is legal.
+  auto bytes = read_prefix(s, r, s.options.packet_size / 2);
+  if (!bytes) return bytes.error();
+  std::string out;
+  out.reserve(bytes->size() * 2);
+  append_hex(out, *bytes);
+  return Reply::with(std::move(out));
+}
+
+Reply read_memory_binary(SessionState& s, const packets::ReadMemory& r) {
+  // lldb probes support with `x0,0` and expects OK.
+  if (r.length == 0) return Reply::ok();
+  // Escaping can double the size; half the packet size always fits.
+  auto bytes = read_prefix(s, r, s.options.packet_size / 2);
+  if (!bytes) return bytes.error();
+  std::string out;
+  out.reserve(bytes->size() + bytes->size() / 8);
+  append_escaped(out, *bytes);
+  return Reply::with(std::move(out));
+}
+
+Reply write_memory(SessionState& s, const packets::WriteMemory& w) {
+  // A zero-length X is gdb's probe for binary download support.
+  if (w.data.empty()) return Reply::ok();
+  auto transfer = s.memory().write_virtual(w.addr, w.data);
+  if (transfer.complete(w.data.size())) return Reply::ok();
+  targets::Addr boundary = w.addr + transfer.bytes;
+  std::string text = "memory write stopped at " + hex_address(boundary) + " after " +
+                     std::to_string(transfer.bytes) + " of " + std::to_string(w.data.size()) +
+                     " bytes from " + hex_address(w.addr);
+  text += transfer.error ? ": " + transfer.error.message() : std::string(": the target wrote no further");
+  // The trace names the boundary whatever the client negotiated.
+  s.note(text);
+  return Reply::error(ErrorCode::memory_fault, std::move(text));
+}
+
+std::string hex_address(targets::Addr addr) {
+  std::string out = "0x";
+  append_hex_u64(out, addr);
+  return out;
+}
+
+Reply error_from(ErrorCode code, std::string_view what, std::error_code ec) {
+  std::string text(what);
+  if (ec) text += ": " + ec.message();
+  return Reply::error(code, std::move(text));
+}
+
+}  // namespace remora::rsp::handlers

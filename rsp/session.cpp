@@ -1,0 +1,150 @@
+#include "rsp/session.hpp"
+
+#include <utility>
+
+#include "rsp/dispatch.hpp"
+#include "rsp/framing.hpp"
+#include "rsp/handlers/handlers.hpp"
+#include "rsp/session_state.hpp"
+#include "rsp/stop_reply.hpp"
+
+namespace remora::rsp {
+namespace {
+
+constexpr std::size_t kDecodeErrorKinds = static_cast<std::size_t>(DecodeError::bad_value) + 1;
+
+// Frames a little longer than the advertised size are still taken: gdb counts the payload only,
+// and a few clients round up. Anything beyond is an overflow.
+std::size_t frame_limit(std::size_t packet_size) { return packet_size + 64; }
+
+}  // namespace
+
+class SessionImpl {
+ public:
+  SessionImpl(targets::Target& target, SessionOptions options)
+      : state(target, options), decoder(frame_limit(options.packet_size)) {
+    coverage.route_hits.assign(packet_routes().size(), 0);
+    coverage.decode_failures.assign(packet_routes().size(), std::vector<std::uint64_t>(kDecodeErrorKinds, 0));
+  }
+
+  void on_bytes(std::string_view bytes, std::string& out) {
+    state.stats.bytes_in += bytes.size();
+    events.clear();
+    decoder.feed(bytes, events);
+    for (auto& event : events) on_event(event, out);
+  }
+
+  void on_stop(const targets::StopEvent& event, std::string& out) {
+    bool owed = state.running;
+    state.running = false;
+    state.last_stop = event;
+    state.general_thread = targets::ThreadId::any();
+    if (state.options.memory_cache) state.options.memory_cache->invalidate();
+    if (owed) send(render_stop_reply(state, event), out);
+  }
+
+  void on_disconnect() {
+    std::string failure;
+    handlers::flush_pending_writes(state, &failure);
+    switch (state.options.on_disconnect) {
+      case DisconnectAction::detach: (void)state.target.detach(); break;
+      case DisconnectAction::kill: (void)state.target.kill(); break;
+      case DisconnectAction::keep: break;
+    }
+    state.running = false;
+  }
+
+  void send(std::string_view payload, std::string& out) {
+    std::size_t before = out.size();
+    append_frame(out, payload, /*rle=*/true);
+    last_frame.assign(out, before, std::string::npos);
+    state.stats.packets_out++;
+    state.stats.bytes_out += out.size() - before;
+    if (state.options.observer) state.options.observer->on_packet(PacketObserver::Direction::to_client, payload);
+  }
+
+  SessionState state;
+  FrameDecoder decoder;
+  std::vector<FrameEvent> events;
+  std::string last_frame;
+  std::string pending;  // stop replies delivered through the listener
+  DispatchCoverage coverage;
+
+ private:
+  void on_event(const FrameEvent& event, std::string& out) {
+    switch (event.kind) {
+      case FrameEventKind::packet: return on_packet(event.payload, out);
+      case FrameEventKind::bad_checksum:
+        state.stats.bad_checksums++;
+        state.note("bad checksum on a packet from the client");
+        // gdbserver processes such a packet in no-ack mode: the client expects no ack to resend.
+        if (state.no_ack) return on_packet(event.payload, out);
+        out += '-';
+        return;
+      case FrameEventKind::overflow: {
+        state.stats.overflows++;
+        // A NACK would make the client resend the same oversized frame forever; refuse it instead.
+        if (!state.no_ack) out += '+';
+        std::string reply;
+        render_reply(Reply::error(ErrorCode::too_long, "packet longer than the PacketSize remora offered"),
+                     state.error_dialect(), reply);
+        return send(reply, out);
+      }
+      case FrameEventKind::ack: return;
+      case FrameEventKind::nack:
+        state.stats.nacks++;
+        out += last_frame;
+        return;
+      case FrameEventKind::interrupt:
+        if (state.running) {
+          auto ec = state.target.interrupt();
+          if (ec) state.note("interrupt failed: " + ec.message());
+        }
+        return;
+      case FrameEventKind::notification:
+      case FrameEventKind::garbage: return;
+    }
+  }
+
+  void on_packet(std::string_view payload, std::string& out) {
+    state.stats.packets_in++;
+    if (state.options.observer) state.options.observer->on_packet(PacketObserver::Direction::from_client, payload);
+    if (!state.no_ack) out += '+';
+    auto result = dispatch(state, payload);
+    record(result);
+    std::string reply;
+    if (render_reply(result.reply, state.error_dialect(), reply)) send(reply, out);
+    if (result.no_ack_after_reply) state.no_ack = true;
+  }
+
+  void record(const DispatchResult& result) {
+    if (result.route < 0) {
+      coverage.unknown_packets++;
+      return;
+    }
+    auto route = static_cast<std::size_t>(result.route);
+    coverage.route_hits[route]++;
+    if (result.decode_error) {
+      state.stats.malformed++;
+      coverage.decode_failures[route][static_cast<std::size_t>(*result.decode_error)]++;
+    }
+  }
+};
+
+Session::Session(targets::Target& target, SessionOptions options)
+    : impl_(std::make_unique<SessionImpl>(target, options)) {}
+Session::~Session() = default;
+
+void Session::on_client_bytes(std::string_view bytes, std::string& out) { impl_->on_bytes(bytes, out); }
+void Session::on_target_stop(const targets::StopEvent& event, std::string& out) { impl_->on_stop(event, out); }
+void Session::on_disconnect() { impl_->on_disconnect(); }
+void Session::on_stop(const targets::StopEvent& event) { impl_->on_stop(event, impl_->pending); }
+std::string Session::take_output() { return std::exchange(impl_->pending, {}); }
+bool Session::wants_close() const { return impl_->state.wants_close; }
+bool Session::wants_exit() const { return impl_->state.wants_exit; }
+bool Session::target_running() const { return impl_->state.running; }
+bool Session::in_frame() const { return impl_->decoder.in_frame(); }
+const SessionStats& Session::stats() const { return impl_->state.stats; }
+const DispatchCoverage& Session::coverage() const { return impl_->coverage; }
+
+}  // namespace remora::rsp
