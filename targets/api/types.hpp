@@ -66,6 +66,14 @@ enum class StopReason {
   step,         // single step or range step completed
   interrupt,    // the client asked (0x03 / vCtrlC)
   exception,    // the stub refused or failed something; `description` says what
+  fork,         // `child` is the new process's thread
+  vfork,
+  vfork_done,
+  exec,         // `exec_path` is the new program
+  syscall_entry,  // `syscall` is the number
+  syscall_return,
+  thread_created,
+  thread_exited,
 };
 
 enum class StopKind { stopped, exited, terminated };
@@ -78,6 +86,9 @@ struct StopEvent {
   StopReason reason = StopReason::signal;
   Addr watch_address = 0;         // watch_* reasons
   std::string description;        // exception reason, for lldb
+  ThreadId child{};               // fork / vfork
+  std::string exec_path;          // exec
+  int syscall = -1;               // syscall_entry / syscall_return
 };
 
 enum class BreakpointKind { software = 0, hardware = 1, watch_write = 2, watch_read = 3, watch_access = 4 };
