@@ -23,6 +23,10 @@ class BreakpointTable final : public BreakpointControl {
   };
   // The lowest breakpoint address in [from, limit), if any.
   std::optional<Hit> first_in(Addr from, Addr limit) const;
+  void clear() {
+    software_.clear();
+    hardware_.clear();
+  }
 
  private:
   std::map<Addr, unsigned>* table(BreakpointKind kind);

@@ -64,7 +64,19 @@ class EmulatedTarget final : public Target, private MemoryAccess, private Regist
 
   std::error_code resume(std::span<const ResumeAction> actions) override;
   std::error_code interrupt() override;
-  std::error_code detach() override { return end_process(std::nullopt); }
+  // The emulated machine outlives its debugger, like a QEMU guest: detaching removes the
+  // client's breakpoints and leaves the machine stopped where it is for the next client.
+  std::error_code detach() override {
+    if (state_ == State::no_process) return errc::no_process;
+    breakpoints_.clear();
+    if (state_ == State::running) {
+      ++generation_;
+      spinning_ = false;
+      state_ = State::stopped;
+    }
+    return {};
+  }
+  bool attached() const override { return true; }
   std::error_code kill() override {
     StopEvent killed;
     killed.kind = StopKind::terminated;

@@ -317,11 +317,20 @@ TEST_CASE("kill of a spinning target, detach") {
   CHECK(r.t->interrupt() == errc::no_process);
   CHECK(r.loop.drain() == 0);
 
+  // Detach keeps the machine for the next client, without the old client's breakpoints.
   Rig d;
+  CHECK_FALSE(d.t->breakpoints()->insert(BreakpointKind::software, 0x400004, 1));
   CHECK_FALSE(d.t->detach());
-  CHECK_FALSE(d.t->current_stop().has_value());
-  CHECK(d.t->threads().empty());
-  CHECK(d.t->detach() == errc::no_process);
+  CHECK(d.t->current_stop().has_value());
+  CHECK(d.t->threads().size() == 1);
+  CHECK(d.t->attached());
+  auto stops = d.rec.stops.size();
+  d.go(action(ResumeKind::cont));
+  CHECK(d.rec.stops.size() == stops);  // spins: the breakpoint at 0x400004 is gone
+  CHECK_FALSE(d.t->interrupt());
+  d.loop.drain();
+  REQUIRE(d.rec.stops.size() == stops + 1);
+  CHECK(d.last().reason == StopReason::interrupt);
 }
 
 namespace {
