@@ -44,6 +44,11 @@ class SessionImpl {
   }
 
   void on_disconnect() {
+    // After D or k the client already decided the target's fate; nothing more to do.
+    if (state.wants_close) {
+      state.running = false;
+      return;
+    }
     std::string failure;
     handlers::flush_pending_writes(state, &failure);
     switch (state.options.on_disconnect) {
@@ -93,7 +98,9 @@ class SessionImpl {
       case FrameEventKind::ack: return;
       case FrameEventKind::nack:
         state.stats.nacks++;
-        out += last_frame;
+        // Once acks are off a '-' is line noise (gdbserver discards it): resending would put an
+        // unrequested copy of the last reply in front of the next one.
+        if (!state.no_ack) out += last_frame;
         return;
       case FrameEventKind::interrupt:
         if (state.running) {

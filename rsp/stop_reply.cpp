@@ -57,10 +57,8 @@ const char* lldb_reason(StopReason reason) {
     case StopReason::watch_access: return "watchpoint";
     case StopReason::step: return "trace";
     case StopReason::exception: return "exception";
-    case StopReason::signal:
-    case StopReason::interrupt: return "signal";
+    default: return "signal";
   }
-  return "signal";
 }
 
 void append_lldb_keys(SessionState& state, const targets::StopEvent& event, std::string& out) {

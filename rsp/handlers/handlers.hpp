@@ -43,7 +43,7 @@ Reply remove_breakpoint(SessionState& s, const packets::Breakpoint& b);
 // query.cpp
 Reply supported(SessionState& s, const packets::SupportedFeatures& f);
 Reply start_no_ack(SessionState& s, const packets::NoArgs&);
-Reply attached(SessionState& s, const packets::NoArgs&);
+Reply attached(SessionState& s, const packets::ProcessArg& a);
 Reply xfer_read(SessionState& s, const packets::XferRead& x);
 Reply thread_suffix_supported(SessionState& s, const packets::NoArgs&);
 Reply list_threads_in_stop_reply(SessionState& s, const packets::NoArgs&);
@@ -56,6 +56,7 @@ Reply monitor(SessionState& s, const packets::MonitorCommand& m);
 // process.cpp
 Reply detach(SessionState& s, const packets::Detach& d);
 Reply kill(SessionState& s, const packets::NoArgs&);
+Reply vkill(SessionState& s, const packets::ProcessArg& k);
 // Flushes the memory cache; false (and a note) when a pending write could not be written.
 bool flush_pending_writes(SessionState& s, std::string* failure_text);
 

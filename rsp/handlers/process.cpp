@@ -43,4 +43,15 @@ Reply kill(SessionState& s, const packets::NoArgs&) {
   return Reply::ok();
 }
 
+Reply vkill(SessionState& s, const packets::ProcessArg& k) {
+  auto threads = s.target.threads();
+  if (threads.empty() || threads.front().pid != *k.pid)
+    return Reply::error(ErrorCode::no_process, "not debugging that process");
+  // Unlike `k`, gdb waits for the reply to vKill (and says "Can't kill process" when vKill is
+  // unsupported while multiprocess+ was negotiated), so it is answered before the link closes.
+  kill(s, packets::NoArgs{});
+  s.wants_close = !s.options.extended_mode;
+  return Reply::ok();
+}
+
 }  // namespace remora::rsp::handlers

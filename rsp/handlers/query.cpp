@@ -61,8 +61,10 @@ Reply start_no_ack(SessionState&, const packets::NoArgs&) {
   return Reply::ok();
 }
 
-Reply attached(SessionState& s, const packets::NoArgs&) {
-  if (s.target.threads().empty()) return Reply::error(ErrorCode::no_process, "no process");
+Reply attached(SessionState& s, const packets::ProcessArg& a) {
+  auto threads = s.target.threads();
+  if (threads.empty() || (a.pid && threads.front().pid != *a.pid))
+    return Reply::error(ErrorCode::no_process, "no process");
   return Reply::with(s.target.attached() ? "1" : "0");
 }
 

@@ -32,6 +32,28 @@ std::expected<Detach, DecodeError> decode_detach(std::string_view args) {
   return Detach{static_cast<std::int64_t>(*pid)};
 }
 
+namespace {
+std::expected<ProcessArg, DecodeError> decode_pid_after(std::string_view args, char separator, bool required) {
+  if (args.empty()) {
+    if (required) return std::unexpected(DecodeError::missing_field);
+    return ProcessArg{};
+  }
+  if (args.front() != separator) return std::unexpected(DecodeError::trailing_garbage);
+  auto pid = parse_hex_u64(args.substr(1));
+  if (!pid) return std::unexpected(pid.error());
+  if (*pid > 0x7fffffffffffffffULL) return std::unexpected(DecodeError::overflow);
+  return ProcessArg{static_cast<std::int64_t>(*pid)};
+}
+}  // namespace
+
+std::expected<ProcessArg, DecodeError> decode_attached(std::string_view args) {
+  return decode_pid_after(args, ':', false);
+}
+
+std::expected<ProcessArg, DecodeError> decode_vkill(std::string_view args) {
+  return decode_pid_after(args, ';', true);
+}
+
 std::expected<MonitorCommand, DecodeError> decode_monitor(std::string_view args) {
   if (args.empty() || args.front() != ',') return std::unexpected(DecodeError::missing_field);
   auto text = hex_to_text(args.substr(1));

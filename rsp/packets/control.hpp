@@ -22,6 +22,10 @@ struct Detach {  // D / D;pid
   std::optional<std::int64_t> pid;
 };
 
+struct ProcessArg {  // qAttached[:pid] / vKill;pid
+  std::optional<std::int64_t> pid;
+};
+
 struct MonitorCommand {  // qRcmd,hex
   std::string command;
 };
@@ -39,6 +43,9 @@ struct SupportedFeatures {  // qSupported[:feature;feature...]
 
 std::expected<Breakpoint, DecodeError> decode_breakpoint(std::string_view args);
 std::expected<Detach, DecodeError> decode_detach(std::string_view args);
+// gdb sends `qAttached:pid` once multiprocess+ is negotiated, and `vKill;pid` (never bare).
+std::expected<ProcessArg, DecodeError> decode_attached(std::string_view args);
+std::expected<ProcessArg, DecodeError> decode_vkill(std::string_view args);
 std::expected<MonitorCommand, DecodeError> decode_monitor(std::string_view args);
 std::expected<XferRead, DecodeError> decode_xfer_read(std::string_view args);
 std::expected<SupportedFeatures, DecodeError> decode_supported(std::string_view args);
