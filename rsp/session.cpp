@@ -82,12 +82,16 @@ class SessionImpl {
       case FrameEventKind::bad_checksum:
         state.stats.bad_checksums++;
         state.note("bad checksum on a packet from the client");
+        // Notifications are never acknowledged (nor answered): a corrupt one is dropped, not
+        // NACKed, and not taken for a packet in no-ack mode.
+        if (event.lead == '%') return;
         // gdbserver processes such a packet in no-ack mode: the client expects no ack to resend.
         if (state.no_ack) return on_packet(event.payload, out);
         out += '-';
         return;
       case FrameEventKind::overflow: {
         state.stats.overflows++;
+        if (event.lead == '%') return;  // an oversized notification: nothing to ack or answer
         // A NACK would make the client resend the same oversized frame forever; refuse it instead.
         if (!state.no_ack) out += '+';
         std::string reply;

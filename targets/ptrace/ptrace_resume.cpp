@@ -1,0 +1,172 @@
+// Running the process: vCont actions per thread, stepping threads over their own breakpoints,
+// held-back events reported before anything runs, and interrupting.
+#include <asio/post.hpp>
+
+#include "targets/ptrace/ptrace_ops.hpp"
+#include "targets/ptrace/ptrace_target.hpp"
+#include "targets/ptrace/signals.hpp"
+
+namespace remora::targets::ptrace {
+namespace {
+bool in_range(const ResumeAction& a, Addr pc) { return pc >= a.range_start && pc < a.range_end; }
+}  // namespace
+
+// vCont actions match left to right; the first one that selects a thread applies to it. A
+// thread no action selects stays stopped, as with `t`.
+std::expected<std::vector<PtraceTarget::Planned>, std::error_code> PtraceTarget::plan(
+    std::span<const ResumeAction> actions) {
+  if (actions.empty()) return std::unexpected(make_error_code(errc::invalid_argument));
+  std::vector<Planned> out;
+  for (const auto& a : actions) {
+    const bool wildcard = a.thread.is_all() || a.thread.is_any() || a.thread.pid == -1;
+    if (!wildcard && (a.thread.pid > 0 && a.thread.pid != pid_)) return std::unexpected(make_error_code(errc::no_such_thread));
+    if (!wildcard && threads_.find(static_cast<pid_t>(a.thread.tid)) == nullptr)
+      return std::unexpected(make_error_code(errc::no_such_thread));
+  }
+  for (auto& t : threads_) {
+    const ThreadId id{pid_, t->tid};
+    for (const auto& a : actions) {
+      if (!a.thread.selects(id)) continue;
+      if (a.kind != ResumeKind::stop) out.push_back({t.get(), a});
+      break;
+    }
+  }
+  return out;
+}
+
+std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
+  if (exit_unreported_ && current_stop_) {
+    exit_unreported_ = false;
+    post_report(0, {*current_stop_});
+    return {};
+  }
+  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::running) return errc::target_running;
+  auto planned = plan(actions);
+  if (!planned) return planned.error();
+  for (auto& t : threads_)
+    if (auto ec = t->regs.flush()) return ec;
+  ++generation_;
+  state_ = RunState::running;
+  // A held-back breakpoint hit is stale when the breakpoint is gone or the client moved the pc:
+  // the thread simply runs again (its pc was set back, so it re-executes the instruction).
+  for (auto& p : *planned) {
+    auto& pending = p.thread->pending;
+    if (pending && pending->breakpoint_pc != 0 &&
+        (!software_.inserted(pending->breakpoint_pc) || p.thread->regs.pc() != pending->breakpoint_pc))
+      pending.reset();
+  }
+  for (auto& p : *planned)
+    if (!p.thread->pending && p.thread->reported_bp != 0 && software_.inserted(p.thread->reported_bp) &&
+        p.thread->regs.pc() == p.thread->reported_bp) {
+      step_over(*p.thread, p.action);
+      if (state_ == RunState::no_process) {
+        post_report(0, {*current_stop_});
+        return {};
+      }
+    }
+  for (auto& p : *planned)
+    if (p.thread->pending) {
+      ThreadEvent event = std::move(*p.thread->pending);
+      p.thread->pending.reset();
+      post_report(p.thread->tid, std::move(event));
+      return {};
+    }
+  for (auto& p : *planned) start(*p.thread, p.action);
+  if (!threads_.any_running()) {  // everything was told to stay stopped
+    Thread& first = planned->empty() ? **threads_.begin() : *planned->front().thread;
+    post_report(first.tid, {stop_event(first, gdb_signal::none, StopReason::signal)});
+  }
+  return {};
+}
+
+// The thread sits on the breakpoint it reported: lift the int3, step this thread alone (the
+// others are stopped, so none can run past the lifted breakpoint), plant it again. A step the
+// client asked for is complete with this; anything else the step ran into is held back.
+void PtraceTarget::step_over(Thread& t, const ResumeAction& action) {
+  const Addr at = t.reported_bp;
+  t.reported_bp = 0;
+  (void)software_.lift(at);
+  t.stepping = true;
+  t.step_from = 0;
+  t.range.reset();
+  t.regs.invalidate();
+  const int sig = action.kind == ResumeKind::step ? linux_signal_from_gdb(action.signal) : 0;
+  if (resume_thread(t.tid, true, sig)) {
+    (void)software_.replant(at);
+    return;
+  }
+  t.running = true;
+  auto status = wait_blocking(t.tid);
+  (void)software_.replant(at);
+  if (!status) {
+    threads_.remove(t.tid);
+    return;
+  }
+  const pid_t tid = t.tid;
+  absorb(t, *status);
+  Thread* after = threads_.find(tid);
+  if (after == nullptr || !after->pending || after->pending->stop.reason != StopReason::step) return;
+  // A plain step trap: finished only if the client wanted a step (or left its range).
+  const bool done = action.kind == ResumeKind::step ||
+                    (action.kind == ResumeKind::range_step && !in_range(action, after->regs.pc()));
+  if (!done) after->pending.reset();
+  if (action.kind == ResumeKind::step) after->stop_signal = 0;
+}
+
+void PtraceTarget::start(Thread& t, const ResumeAction& action) {
+  int sig = linux_signal_from_gdb(action.signal);
+  if (sig == 0) sig = std::exchange(t.deferred_signal, 0);
+  t.stepping = action.kind == ResumeKind::step || action.kind == ResumeKind::range_step;
+  t.range.reset();
+  if (action.kind == ResumeKind::range_step && action.range_start < action.range_end)
+    t.range = std::pair{action.range_start, action.range_end};
+  // Only a step needs its start pc (to tell an executed int3 from a step), and only when
+  // there are int3s at all; the pc is usually cached from the stop reply anyway.
+  t.step_from = t.stepping && !software_.empty() ? t.regs.pc() : 0;
+  t.reported_bp = 0;
+  t.stop_signal = 0;
+  t.regs.invalidate();
+  (void)resume_thread(t.tid, t.stepping, sig);  // a failure means it is exiting: its exit comes
+  t.running = true;
+}
+
+// Stops found synchronously are delivered from the loop, never from inside resume().
+void PtraceTarget::post_report(pid_t tid, ThreadEvent event) {
+  std::weak_ptr<PtraceTarget*> weak = self_;
+  const std::uint64_t generation = generation_;
+  asio::post(io_, [weak, generation, tid, event = std::move(event)] {
+    if (auto self = weak.lock()) (*self)->deliver_posted(generation, tid, event);
+  });
+}
+
+void PtraceTarget::deliver_posted(std::uint64_t generation, pid_t tid, const ThreadEvent& event) {
+  if (generation != generation_) return;
+  if (state_ == RunState::running) {
+    state_ = RunState::stopped;
+    interrupt_requested_ = false;
+    if (Thread* t = threads_.find(tid)) t->reported_bp = event.breakpoint_pc;
+    current_stop_ = event.stop;
+  } else if (state_ != RunState::no_process) {
+    return;
+  }
+  if (listener_ != nullptr) listener_->on_stop(event.stop);
+}
+
+// Stops the process with PTRACE_INTERRUPT rather than gdbserver's kill(SIGINT): the program's
+// own SIGINT handling is untouched and nothing is queued for it; the stop is reported as
+// SIGINT with reason interrupt, as gdb expects after ^C.
+std::error_code PtraceTarget::interrupt() {
+  if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : make_error_code(errc::no_process);
+  if (state_ != RunState::running) return {};
+  interrupt_requested_ = true;
+  for (auto& t : threads_) {
+    if (!t->running) continue;
+    if (!t->interrupt_sent) (void)interrupt_thread(t->tid);
+    t->interrupt_sent = true;
+    break;
+  }
+  return {};  // no thread running: a posted stop is on its way and answers the interrupt
+}
+
+}  // namespace remora::targets::ptrace

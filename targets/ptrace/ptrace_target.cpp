@@ -1,0 +1,241 @@
+// The ptrace Target's facade: process lifetime (adopt, detach, kill), memory, registers,
+// breakpoints and the memory map. The event loop lives in ptrace_events.cpp, running in
+// ptrace_resume.cpp.
+#include "targets/ptrace/ptrace_target.hpp"
+
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include <csignal>
+
+#include "targets/ptrace/attacher.hpp"
+#include "targets/ptrace/proc_files.hpp"
+#include "targets/ptrace/ptrace_ops.hpp"
+#include "targets/ptrace/signals.hpp"
+
+namespace remora::targets::ptrace {
+PtraceTarget::PtraceTarget(asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) { arm_sigchld(); }
+
+PtraceTarget::~PtraceTarget() {
+  if (state_ == RunState::no_process) return;
+  if (launched_)
+    (void)kill();
+  else
+    (void)detach();
+}
+
+std::error_code PtraceTarget::adopt(pid_t pid, const std::vector<pid_t>& tids, bool launched) {
+  if (auto ec = memory_.open(pid)) return ec;
+  pid_ = pid;
+  launched_ = launched;
+  threads_.clear();
+  for (pid_t tid : tids) threads_.add(tid);
+  software_.forget_all();
+  hardware_ = DebugRegisters{};
+  state_ = RunState::stopped;
+  exit_unreported_ = false;
+  interrupt_requested_ = false;
+  // gdbserver reports the first stop of a launched or attached process as SIGTRAP.
+  current_stop_ = stop_event(*threads_.find(pid), gdb_signal::trap, StopReason::signal);
+  return {};
+}
+
+// Nothing is traced any more. `final_state` is the exit the client is told about (nullopt after
+// a detach).
+void PtraceTarget::mark_process_gone(std::optional<StopEvent> final_state) {
+  threads_.clear();
+  memory_.close();
+  software_.forget_all();
+  hardware_ = DebugRegisters{};
+  state_ = RunState::no_process;
+  interrupt_requested_ = false;
+  pid_ = 0;
+  current_stop_ = std::move(final_state);
+}
+
+std::expected<StopEvent, std::string> PtraceTarget::start_launch(const LaunchSpec& spec) {
+  if (state_ != RunState::no_process) return std::unexpected("a process is already being debugged");
+  auto pid = launch_process(spec);
+  if (!pid) return std::unexpected(pid.error());
+  if (auto ec = adopt(*pid, {*pid}, true)) {
+    ::kill(*pid, SIGKILL);
+    (void)wait_blocking(*pid);
+    return std::unexpected("cannot open the memory of process " + std::to_string(*pid) + ": " + ec.message());
+  }
+  initial_ = LaunchRequest{spec.program, spec.args, spec.settings};
+  return *current_stop_;
+}
+
+std::expected<StopEvent, std::string> PtraceTarget::start_attach(pid_t pid) {
+  if (state_ != RunState::no_process) return std::unexpected("a process is already being debugged");
+  auto attached = attach_process(pid);
+  if (!attached) return std::unexpected(attached.error());
+  std::vector<pid_t> tids;
+  for (const auto& t : *attached) tids.push_back(t.tid);
+  if (auto ec = adopt(pid, tids, false)) {
+    for (pid_t tid : tids) ::ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+    return std::unexpected("cannot open the memory of process " + std::to_string(pid) + ": " + ec.message());
+  }
+  for (const auto& t : *attached) threads_.find(t.tid)->deferred_signal = t.deferred_signal;
+  return *current_stop_;
+}
+
+std::error_code PtraceTarget::detach() {
+  if (state_ == RunState::no_process) return errc::no_process;
+  ++generation_;
+  if (state_ == RunState::running) stop_all(0);
+  if (state_ == RunState::no_process) return {};  // it died while we stopped it
+  software_.remove_all();
+  const DebugRegisters cleared;
+  const bool had_hardware = !hardware_.empty();
+  for (auto& t : threads_) {
+    if (had_hardware) (void)cleared.apply(t->tid);
+    (void)t->regs.flush();
+    int sig = t->deferred_signal != 0 ? t->deferred_signal : t->stop_signal;
+    if (sig == SIGSTOP || sig == SIGTRAP) sig = 0;  // ours, not the program's
+    ::ptrace(PTRACE_DETACH, t->tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+  }
+  mark_process_gone(std::nullopt);
+  return {};
+}
+
+std::error_code PtraceTarget::kill() {
+  if (state_ == RunState::no_process) {
+    if (!exit_unreported_) return errc::no_process;
+    exit_unreported_ = false;  // it is dead already; the kill is what the client sees
+    return {};
+  }
+  ++generation_;
+  ::kill(pid_, SIGKILL);
+  reap_all_after_kill();
+  StopEvent killed;
+  killed.kind = StopKind::terminated;
+  killed.thread = {pid_, pid_};
+  killed.signal = gdb_signal::kill;
+  mark_process_gone(killed);
+  return {};
+}
+
+// The leader's exit is reported only after every other thread is reaped, so it goes last.
+void PtraceTarget::reap_all_after_kill() {
+  auto reap = [](pid_t tid) {
+    while (auto status = wait_blocking(tid))
+      if (!WIFSTOPPED(*status)) break;
+  };
+  for (pid_t tid : threads_.tids())
+    if (tid != pid_) reap(tid);
+  reap(pid_);
+}
+
+std::vector<ThreadId> PtraceTarget::threads() {
+  std::vector<ThreadId> out;
+  if (state_ == RunState::no_process) return out;
+  for (pid_t tid : threads_.tids()) out.push_back({pid_, tid});
+  return out;
+}
+
+std::string PtraceTarget::thread_name(ThreadId thread) {
+  if (state_ == RunState::no_process || thread_for(thread) == nullptr) return {};
+  return task_name(pid_, static_cast<pid_t>(thread.tid));
+}
+
+// A wildcard picks the thread of the last stop (what `Hg0` means to gdb), else the first.
+Thread* PtraceTarget::thread_for(ThreadId thread) {
+  if (thread.pid > 0 && thread.pid != pid_) return nullptr;
+  if (thread.is_any() || thread.is_all()) {
+    if (current_stop_)
+      if (Thread* t = threads_.find(static_cast<pid_t>(current_stop_->thread.tid))) return t;
+    return threads_.empty() ? nullptr : threads_.begin()->get();
+  }
+  return threads_.find(static_cast<pid_t>(thread.tid));
+}
+
+StopEvent PtraceTarget::stop_event(const Thread& t, int gdb_signal, StopReason reason) const {
+  StopEvent e;
+  e.kind = StopKind::stopped;
+  e.thread = {pid_, t.tid};
+  e.signal = gdb_signal;
+  e.reason = reason;
+  return e;
+}
+
+// Memory stays readable while running (/proc/PID/mem does not need a stopped tracee).
+Transfer PtraceTarget::read_virtual(Addr addr, std::span<std::byte> out) {
+  if (state_ == RunState::no_process) return {0, errc::no_process};
+  return software_.read(addr, out);
+}
+
+Transfer PtraceTarget::write_virtual(Addr addr, std::span<const std::byte> data) {
+  if (state_ == RunState::no_process) return {0, errc::no_process};
+  return software_.write(addr, data);
+}
+
+const TargetDescription& PtraceTarget::description() const { return host_description(); }
+
+std::error_code PtraceTarget::read_register(ThreadId thread, unsigned regnum, std::span<std::byte> out) {
+  if (state_ == RunState::no_process) return errc::no_process;
+  Thread* t = thread_for(thread);
+  if (t == nullptr) return errc::no_such_thread;
+  if (t->running) return errc::target_running;
+  return t->regs.read(regnum, out);
+}
+
+std::error_code PtraceTarget::write_register(ThreadId thread, unsigned regnum, std::span<const std::byte> value) {
+  if (state_ == RunState::no_process) return errc::no_process;
+  Thread* t = thread_for(thread);
+  if (t == nullptr) return errc::no_such_thread;
+  if (t->running) return errc::target_running;
+  return t->regs.write(regnum, value);
+}
+
+// DR7 has no read-only condition: watch_read is a read/write watch (the protocol layer decides
+// what gdb is offered).
+bool PtraceTarget::supports(BreakpointKind) const { return true; }
+
+std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t length) {
+  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::running) return errc::target_running;
+  if (kind == BreakpointKind::software) return software_.insert(addr);
+  if (auto ec = hardware_.insert(kind, addr, length)) return ec;
+  if (auto ec = apply_debug_registers()) {
+    (void)hardware_.remove(kind, addr, length);
+    (void)apply_debug_registers();
+    return ec;
+  }
+  return {};
+}
+
+std::error_code PtraceTarget::remove(BreakpointKind kind, Addr addr, std::size_t length) {
+  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::running) return errc::target_running;
+  if (kind == BreakpointKind::software) return software_.remove(addr);
+  if (auto ec = hardware_.remove(kind, addr, length)) return ec;
+  return apply_debug_registers();
+}
+
+std::error_code PtraceTarget::apply_debug_registers() {
+  std::error_code first;
+  for (auto& t : threads_)
+    if (auto ec = hardware_.apply(t->tid); ec && !first) first = ec;
+  return first;
+}
+
+std::vector<MemoryRegion> PtraceTarget::regions() {
+  if (state_ == RunState::no_process) return {};
+  return read_maps(pid_);
+}
+
+std::expected<std::unique_ptr<PtraceTarget>, std::string> make_ptrace_target(asio::io_context& io,
+                                                                            PtraceOptions options) {
+  auto target = std::make_unique<PtraceTarget>(io);
+  if (options.launch) {
+    auto stop = target->start_launch(*options.launch);
+    if (!stop) return std::unexpected(stop.error());
+  } else if (options.attach_pid) {
+    auto stop = target->start_attach(*options.attach_pid);
+    if (!stop) return std::unexpected(stop.error());
+  }
+  return target;
+}
+
+}  // namespace remora::targets::ptrace

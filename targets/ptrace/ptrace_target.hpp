@@ -1,0 +1,172 @@
+// The Linux ptrace backend: a targets::Target for x86-64 processes. Everything runs on one
+// io_context thread (ptrace requests must come from the tracer thread); stops arrive through
+// SIGCHLD and a waitpid(tid, WNOHANG|__WALL) for each known thread, never waitpid(-1).
+#pragma once
+#include <sys/types.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "targets/api/process_control.hpp"
+#include "targets/api/signal_control.hpp"
+#include "targets/api/target.hpp"
+#include "targets/ptrace/debug_registers.hpp"
+#include "targets/ptrace/launcher.hpp"
+#include "targets/ptrace/proc_memory.hpp"
+#include "targets/ptrace/sw_breakpoints.hpp"
+#include "targets/ptrace/thread_list.hpp"
+
+namespace remora::targets::ptrace {
+
+// Launch PROG, attach to a pid, or neither (extended mode: a process comes later through
+// ProcessControl).
+struct PtraceOptions {
+  std::optional<LaunchSpec> launch;
+  std::optional<pid_t> attach_pid;
+};
+
+// What a wait status means for the thread that reported it (ptrace_events.cpp).
+struct Classified {
+  enum class Kind { report, quiet, resume, pass_signal, range_continue, clone, thread_exit, process_exit };
+  Kind kind = Kind::resume;
+  ThreadEvent event{};
+  int linux_signal = 0;
+  pid_t new_tid = 0;
+};
+
+class PtraceTarget final : public Target,
+                           public ProcessControl,
+                           public SignalControl,
+                           private MemoryAccess,
+                           private RegisterAccess,
+                           private BreakpointControl,
+                           private MemoryRegions {
+ public:
+  explicit PtraceTarget(asio::io_context& io);
+  ~PtraceTarget() override;  // kills a launched process, detaches from an attached one
+  PtraceTarget(const PtraceTarget&) = delete;
+  PtraceTarget& operator=(const PtraceTarget&) = delete;
+
+  // The process being debugged (0: none), for "Process PROG created; pid = N".
+  pid_t pid() const { return pid_; }
+  // A message for a person about the last failed launch/attach through ProcessControl.
+  const std::string& last_error() const { return last_error_; }
+  std::expected<StopEvent, std::string> start_launch(const LaunchSpec& spec);
+  std::expected<StopEvent, std::string> start_attach(pid_t pid);
+
+  ProcessControl* process_control() { return this; }
+  SignalControl* signal_control() { return this; }
+
+  // Target
+  MemoryAccess& memory() override { return *this; }
+  RegisterAccess& registers() override { return *this; }
+  std::vector<ThreadId> threads() override;
+  std::string thread_name(ThreadId thread) override;
+  std::optional<StopEvent> current_stop() override { return current_stop_; }
+  std::error_code resume(std::span<const ResumeAction> actions) override;
+  std::error_code interrupt() override;
+  std::error_code detach() override;
+  std::error_code kill() override;
+  void set_stop_listener(StopListener* listener) override { listener_ = listener; }
+  bool attached() const override { return pid_ != 0 && !launched_; }
+  bool can_range_step() const override { return true; }
+  BreakpointControl* breakpoints() override { return this; }
+  MemoryRegions* memory_regions() override { return this; }
+
+  // ProcessControl
+  std::expected<StopEvent, std::error_code> launch(const LaunchRequest& request) override;
+  std::expected<StopEvent, std::error_code> attach(std::int64_t pid) override;
+  std::error_code kill_process(std::int64_t pid) override;
+  std::optional<LaunchRequest> initial_launch() const override { return initial_; }
+
+  // SignalControl
+  void set_pass_signals(std::vector<int> gdb_signals) override;
+  void set_program_signals(std::vector<int> gdb_signals) override;
+  std::error_code set_catch_syscalls(std::optional<std::vector<int>> syscalls) override;
+
+ private:
+  enum class RunState { no_process, stopped, running };
+
+  // MemoryAccess
+  Transfer read_virtual(Addr addr, std::span<std::byte> out) override;
+  Transfer write_virtual(Addr addr, std::span<const std::byte> data) override;
+  // RegisterAccess
+  const TargetDescription& description() const override;
+  std::error_code read_register(ThreadId thread, unsigned regnum, std::span<std::byte> out) override;
+  std::error_code write_register(ThreadId thread, unsigned regnum, std::span<const std::byte> value) override;
+  // BreakpointControl
+  bool supports(BreakpointKind kind) const override;
+  std::error_code insert(BreakpointKind kind, Addr addr, std::size_t length) override;
+  std::error_code remove(BreakpointKind kind, Addr addr, std::size_t length) override;
+  std::error_code apply_debug_registers();
+  // MemoryRegions
+  std::vector<MemoryRegion> regions() override;
+
+  // Process lifetime (ptrace_target.cpp)
+  std::error_code adopt(pid_t pid, const std::vector<pid_t>& tids, bool launched);
+  void mark_process_gone(std::optional<StopEvent> final_state);
+  Thread* thread_for(ThreadId thread);
+  void reap_all_after_kill();
+
+  // The event loop (ptrace_events.cpp)
+  void arm_sigchld();
+  void on_sigchld();
+  bool handle_event(Thread& t, int status);
+  Classified classify(Thread& t, int status);
+  Classified classify_trap(Thread& t);
+  Classified classify_queued_trap(Thread& t);
+  void note_queued_trap(Thread& t);
+  Classified classify_exec(Thread& t);
+  void release_fork_child(pid_t child, bool vfork);
+  void adopt_clone(pid_t new_tid);
+  void absorb(Thread& t, int status);
+  void stop_all(pid_t except);
+  bool report_now(Thread& t, ThreadEvent event);
+  void resume_same(Thread& t, int linux_signal = 0);
+  StopEvent stop_event(const Thread& t, int gdb_signal, StopReason reason) const;
+
+  // Running (ptrace_resume.cpp)
+  struct Planned {
+    Thread* thread;
+    ResumeAction action;
+  };
+  std::expected<std::vector<Planned>, std::error_code> plan(std::span<const ResumeAction> actions);
+  void step_over(Thread& t, const ResumeAction& action);
+  void start(Thread& t, const ResumeAction& action);
+  void post_report(pid_t tid, ThreadEvent event);
+  void deliver_posted(std::uint64_t generation, pid_t tid, const ThreadEvent& event);
+
+  asio::io_context& io_;
+  asio::signal_set sigchld_;
+  StopListener* listener_ = nullptr;
+
+  RunState state_ = RunState::no_process;
+  pid_t pid_ = 0;
+  bool launched_ = false;
+  bool exit_unreported_ = false;   // the process died while stopped: told at the next resume
+  bool interrupt_requested_ = false;
+  ThreadList threads_;
+  ProcMemory memory_;
+  SoftwareBreakpoints software_{memory_};
+  DebugRegisters hardware_;
+  std::optional<StopEvent> current_stop_;
+  std::optional<LaunchRequest> initial_;
+  std::set<int> pass_signals_;  // Linux numbers
+  std::string last_error_;
+  // Bumped by every resume, kill and detach, so a posted stop from an earlier run is dropped.
+  std::uint64_t generation_ = 0;
+  // Lets posted callbacks notice that the target is gone (they may outlive it on the loop).
+  std::shared_ptr<PtraceTarget*> self_ = std::make_shared<PtraceTarget*>(this);
+};
+
+std::expected<std::unique_ptr<PtraceTarget>, std::string> make_ptrace_target(asio::io_context& io,
+                                                                            PtraceOptions options);
+
+}  // namespace remora::targets::ptrace

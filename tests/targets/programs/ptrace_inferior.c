@@ -1,0 +1,67 @@
+/* The program the ptrace backend tests debug. argv[1] picks a scenario. Each scenario first
+ * executes an int3 with the addresses the test needs in registers (rax: the start of an
+ * unmapped page that follows a mapped one, rbx: remora_break_here, rcx: &remora_counter), so
+ * the test needs no symbol lookup. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+volatile long remora_counter;
+static volatile sig_atomic_t got_usr1;
+static pthread_barrier_t barrier;
+
+__attribute__((noinline)) void remora_break_here(long value) {
+  remora_counter += value;
+  __asm__ volatile("" ::: "memory");
+}
+
+static void announce(void) {
+  char* page = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) exit(99);
+  memset(page, 0x5a, 4096);
+  munmap(page + 4096, 4096);
+  __asm__ volatile("int3" ::"a"(page + 4096), "b"(&remora_break_here), "c"(&remora_counter) : "memory");
+}
+
+static void on_usr1(int sig) {
+  (void)sig;
+  got_usr1 = 1;
+}
+
+static void* worker(void* arg) {
+  pthread_barrier_wait(&barrier);  /* every worker exists before any hits the breakpoint */
+  for (int i = 0; i < 3; ++i) remora_break_here((long)arg);
+  return NULL;
+}
+
+static int run_threads(void) {
+  pthread_t threads[4];
+  pthread_barrier_init(&barrier, NULL, 4);
+  for (long i = 0; i < 4; ++i) pthread_create(&threads[i], NULL, worker, (void*)(i + 1));
+  for (int i = 0; i < 4; ++i) pthread_join(threads[i], NULL);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "basic";
+  if (strcmp(mode, "idle") == 0) /* for attach: no int3, as nobody may be tracing it yet */
+    for (;;) ++remora_counter;
+  announce();
+  if (strcmp(mode, "basic") == 0) {
+    for (int i = 0; i < 3; ++i) remora_break_here(i);
+    return 42;
+  }
+  if (strcmp(mode, "threads") == 0) return run_threads();
+  if (strcmp(mode, "signal") == 0) {
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    return got_usr1 ? 7 : 1;
+  }
+  if (strcmp(mode, "spin") == 0)
+    for (;;) ++remora_counter;
+  return 3;
+}
