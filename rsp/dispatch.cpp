@@ -1,8 +1,10 @@
 #include "rsp/dispatch.hpp"
 
 #include <array>
+#include <vector>
 
 #include "rsp/handlers/handlers.hpp"
+#include "rsp/route.hpp"
 
 namespace remora::rsp {
 namespace {
@@ -10,17 +12,7 @@ namespace {
 namespace h = handlers;
 namespace p = packets;
 
-template <auto Decode, auto Handle>
-Reply route(SessionState& s, std::string_view args, std::optional<DecodeError>& error) {
-  auto request = Decode(args);
-  if (!request) {
-    error = request.error();
-    return Reply::error(ErrorCode::malformed, std::string(describe(request.error())));
-  }
-  return Handle(s, *request);
-}
-
-constexpr std::array kRoutes = {
+constexpr std::array kCoreRoutes = {
     PacketRoute{"?", route<p::decode_no_args, h::stop_status>, true},
     PacketRoute{"!", route<p::decode_no_args, h::extended_mode>, true},
     PacketRoute{"m", route<p::decode_read_memory, h::read_memory_hex>, true},
@@ -57,6 +49,21 @@ constexpr std::array kRoutes = {
     PacketRoute{"QEnableErrorStrings", route<p::decode_no_args, h::enable_error_strings>, false},
 };
 
+// Every capability's table, in one list: the dispatcher and qSupported both read it.
+const std::vector<PacketRoute>& all_routes() {
+  static const std::vector<PacketRoute> routes = [] {
+    std::vector<PacketRoute> out(kCoreRoutes.begin(), kCoreRoutes.end());
+    for (const auto& capability : capabilities())
+      if (capability.routes) {
+        auto extra = capability.routes();
+        out.insert(out.end(), extra.begin(), extra.end());
+      }
+    return out;
+  }();
+  return routes;
+}
+
+
 bool is_separator(char c) { return c == ':' || c == ',' || c == ';' || c == '?'; }
 
 bool is_single_letter(char c) { return c != 'q' && c != 'Q' && c != 'v' && c != 'j' && c != '_'; }
@@ -65,8 +72,9 @@ int find_route(std::string_view payload) {
   if (payload.empty()) return -1;
   int best = -1;
   std::size_t best_length = 0;
-  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
-    const auto& r = kRoutes[i];
+  const auto& routes = all_routes();
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const auto& r = routes[i];
     if (!payload.starts_with(r.name) || r.name.size() <= best_length) continue;
     if (is_single_letter(payload.front()) != (r.name.size() == 1)) continue;
     bool boundary = payload.size() == r.name.size() || r.any_suffix || is_separator(payload[r.name.size()]);
@@ -79,7 +87,7 @@ int find_route(std::string_view payload) {
 
 }  // namespace
 
-std::span<const PacketRoute> packet_routes() { return kRoutes; }
+std::span<const PacketRoute> packet_routes() { return all_routes(); }
 
 DispatchResult dispatch(SessionState& state, std::string_view payload) {
   DispatchResult result;
@@ -88,7 +96,7 @@ DispatchResult dispatch(SessionState& state, std::string_view payload) {
     result.reply = Reply::empty();
     return result;
   }
-  const auto& r = kRoutes[static_cast<std::size_t>(result.route)];
+  const auto& r = all_routes()[static_cast<std::size_t>(result.route)];
   // In all-stop mode the client waits for the stop; only the interrupt byte may come meanwhile.
   if (state.running) {
     result.reply = Reply::error(ErrorCode::busy, "the target is running; interrupt it first");

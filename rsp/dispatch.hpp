@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "rsp/codec.hpp"
@@ -21,6 +22,15 @@ struct PacketRoute {
 };
 
 std::span<const PacketRoute> packet_routes();
+
+// A capability beyond the core: its routes, and what it adds to the qSupported reply (each
+// entry starts with ';'). Gate both on the same target accessor, so what is offered is exactly
+// what works. The list is in capabilities.cpp; each capability lives in its own routes_*.cpp.
+struct Capability {
+  std::span<const PacketRoute> (*routes)();
+  void (*advertise)(SessionState& state, std::string& features);
+};
+std::span<const Capability> capabilities();
 
 struct DispatchResult {
   Reply reply;

@@ -1,7 +1,9 @@
 // The state handlers work on: the target, what the client negotiated, and the run state.
 // Handlers see this, never packet text or the output buffer.
 #pragma once
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "rsp/reply.hpp"
@@ -19,6 +21,8 @@ struct ClientFeatures {
   bool thread_suffix = false;       // QThreadSuffixSupported
   bool threads_in_stop_reply = false;  // QListThreadsInStopReply
   bool lldb = false;                // the client speaks lldb's dialect (it sent an lldb-only packet)
+  std::set<std::string, std::less<>> offered;  // every qSupported feature the client sent, as sent
+  bool offers(std::string_view feature) const { return offered.contains(feature); }
 };
 
 struct SessionState {

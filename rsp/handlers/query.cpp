@@ -1,6 +1,7 @@
 // qSupported and the other negotiation packets, and qXfer reads. What qSupported offers is
 // derived from the target's capability accessors and the session options, never a fixed string.
 #include "rsp/codec.hpp"
+#include "rsp/dispatch.hpp"
 #include "rsp/handlers/handlers.hpp"
 
 namespace remora::rsp::handlers {
@@ -41,7 +42,11 @@ Reply xfer_slice(std::string_view document, const packets::XferRead& x, std::siz
 
 Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   s.features.multiprocess = s.features.swbreak = s.features.hwbreak = s.features.error_message = false;
-  for (const auto& feature : f.features) record_client_feature(s.features, feature);
+  s.features.offered.clear();
+  for (const auto& feature : f.features) {
+    record_client_feature(s.features, feature);
+    s.features.offered.insert(feature);
+  }
   std::string out = "PacketSize=";
   append_hex_u64(out, s.options.packet_size);
   out += ";QStartNoAckMode+;qXfer:features:read+;vContSupported+";
@@ -53,6 +58,8 @@ Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   // Only features the client offered are echoed; remora speaks them but must not impose them.
   if (s.features.multiprocess) out += ";multiprocess+";
   if (s.features.error_message) out += ";error-message+";
+  for (const auto& capability : capabilities())
+    if (capability.advertise) capability.advertise(s, out);
   return Reply::with(std::move(out));
 }
 

@@ -12,7 +12,10 @@
 
 #include "targets/api/errors.hpp"
 #include "targets/api/memory_access.hpp"
+#include "targets/api/process_control.hpp"
 #include "targets/api/registers.hpp"
+#include "targets/api/signal_control.hpp"
+#include "targets/api/xfer_objects.hpp"
 #include "targets/api/types.hpp"
 
 namespace remora::targets {
@@ -53,6 +56,15 @@ class MonitorCommands {
   virtual std::optional<std::string> run(std::string_view command_line, std::error_code& error) = 0;
 };
 
+// Which optional events the client asked to be told about (fork-events+, vfork-events+,
+// exec-events+, QThreadEvents). A backend reports only these as stops of their own.
+struct ReportedEvents {
+  bool fork = false;
+  bool vfork = false;
+  bool exec = false;
+  bool threads = false;
+};
+
 class Target {
  public:
   virtual ~Target() = default;
@@ -84,6 +96,12 @@ class Target {
   virtual BreakpointControl* breakpoints() { return nullptr; }
   virtual MemoryRegions* memory_regions() { return nullptr; }
   virtual MonitorCommands* monitor() { return nullptr; }
+  virtual ProcessControl* process_control() { return nullptr; }
+  virtual SignalControl* signal_control() { return nullptr; }
+  virtual XferObjects* xfer_objects() { return nullptr; }
+  // Which events the backend can report (the protocol offers only these) and which to report.
+  virtual ReportedEvents reportable_events() const { return {}; }
+  virtual void set_reported_events(const ReportedEvents&) {}
 };
 
 // Schedules work on the event loop that owns the target (asio::post in the stub, a queue in

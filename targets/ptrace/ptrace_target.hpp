@@ -61,8 +61,8 @@ class PtraceTarget final : public Target,
   std::expected<StopEvent, std::string> start_launch(const LaunchSpec& spec);
   std::expected<StopEvent, std::string> start_attach(pid_t pid);
 
-  ProcessControl* process_control() { return this; }
-  SignalControl* signal_control() { return this; }
+  ProcessControl* process_control() override { return this; }
+  SignalControl* signal_control() override { return this; }
 
   // Target
   MemoryAccess& memory() override { return *this; }

@@ -1,0 +1,27 @@
+// The capabilities beyond the core packets. Each lives in its own routes_*.cpp with its handlers.
+#include <array>
+
+#include "rsp/dispatch.hpp"
+
+namespace remora::rsp {
+
+// routes_process.cpp: extended mode, launch settings, signals, qXfer objects, search, CRC.
+std::span<const PacketRoute> process_routes();
+void advertise_process(SessionState& state, std::string& features);
+// routes_lldb.cpp: lldb's discovery, thread and memory-region packets.
+std::span<const PacketRoute> lldb_routes();
+void advertise_lldb(SessionState& state, std::string& features);
+// routes_host_io.cpp: vFile.
+std::span<const PacketRoute> host_io_routes();
+void advertise_host_io(SessionState& state, std::string& features);
+
+std::span<const Capability> capabilities() {
+  static constexpr std::array list = {
+      Capability{process_routes, advertise_process},
+      Capability{lldb_routes, advertise_lldb},
+      Capability{host_io_routes, advertise_host_io},
+  };
+  return list;
+}
+
+}  // namespace remora::rsp
