@@ -23,6 +23,7 @@ install_missing() {
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
+
 case "${1:-}" in
   start)
     shift
@@ -33,10 +34,10 @@ case "${1:-}" in
     ;;
   test)
     install_missing "${build_deps[@]}" "${test_deps[@]}"
-    # Unit and fuzz-corpus tests under ASan+UBSan first, then the whole suite; the run ends with
+    # Unit and fuzz-corpus tests under ASan+UBSan first (only the programs they run are built), then the whole suite; the run ends with
     # CTest's summary line of the whole suite.
     cmake --preset asan >/dev/null
-    cmake --build --preset asan -j "$jobs"
+    cmake --build --preset asan -j "$jobs" --target unit_test_programs
     ctest --preset asan -L 'unit|fuzz' --timeout 300
     cmake --preset debug >/dev/null
     cmake --build --preset debug -j "$jobs"
