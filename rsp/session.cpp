@@ -1,5 +1,6 @@
 #include "rsp/session.hpp"
 
+#include <string>
 #include <utility>
 
 #include "rsp/dispatch.hpp"
@@ -51,12 +52,25 @@ class SessionImpl {
     }
     std::string failure;
     handlers::flush_pending_writes(state, &failure);
+    // The next client may come after the target ran (or after a failed flush): start afresh.
+    if (auto* cache = state.options.memory_cache) {
+      cache->invalidate();
+      note_cache_stats(cache->stats());
+    }
     switch (state.options.on_disconnect) {
       case DisconnectAction::detach: (void)state.target.detach(); break;
       case DisconnectAction::kill: (void)state.target.kill(); break;
       case DisconnectAction::keep: break;
     }
     state.running = false;
+  }
+
+  // --trace: what the memory cache did in this session (monitor cache stats says the same).
+  void note_cache_stats(const targets::CacheStats& c) {
+    const auto saved = static_cast<long long>(c.client_reads + c.client_writes) -
+                       static_cast<long long>(c.backend_reads + c.backend_writes);
+    state.note("memory cache: hits " + std::to_string(c.hits) + ", misses " + std::to_string(c.misses) +
+               ", round trips saved " + std::to_string(saved) + ", bytes flushed " + std::to_string(c.bytes_flushed));
   }
 
   void send(std::string_view payload, std::string& out) {

@@ -1,10 +1,13 @@
 // The state handlers work on: the target, what the client negotiated, and the run state.
 // Handlers see this, never packet text or the output buffer.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "rsp/reply.hpp"
 #include "rsp/session.hpp"
@@ -21,6 +24,7 @@ struct ClientFeatures {
   bool thread_suffix = false;       // QThreadSuffixSupported
   bool threads_in_stop_reply = false;  // QListThreadsInStopReply
   bool lldb = false;                // the client speaks lldb's dialect (it sent an lldb-only packet)
+  bool binary_upload = false;       // gdb 16's binary-upload+ : `x` replies start with 'b'
   std::set<std::string, std::less<>> offered;  // every qSupported feature the client sent, as sent
   bool offers(std::string_view feature) const { return offered.contains(feature); }
 };
@@ -39,6 +43,20 @@ struct SessionState {
   bool wants_close = false;
   bool wants_exit = false;
   SessionStats stats;
+  // lldb's QSaveRegisterState snapshots by id (handlers/lldb_registers.cpp): every register's
+  // bytes, empty for one that was unavailable. Bounded; QRestoreRegisterState consumes one.
+  struct SavedRegisters {
+    targets::ThreadId thread;
+    std::vector<std::vector<std::byte>> values;
+  };
+  std::map<std::uint32_t, SavedRegisters> saved_registers;
+  std::uint32_t next_save_id = 1;
+  // Extended mode (routes_process.cpp): what the client set up for the next vRun / R, and the
+  // last launch (R and an empty vRun program reuse it, as gdbserver does).
+  targets::LaunchSettings launch_settings;
+  std::optional<targets::LaunchRequest> last_launch;
+  // The optional events the client asked for and the backend was told to report.
+  targets::ReportedEvents reported_events;
 
   // Memory as the client sees it: through the cache when there is one.
   targets::MemoryAccess& memory() {

@@ -18,7 +18,8 @@ struct ClientStream {
 };
 
 struct ClientEnd {
-  bool exit_server = false;  // the client asked the whole stub to exit (`monitor exit`)
+  bool exit_server = false;   // the client asked the whole stub to exit (`monitor exit`)
+  bool process_done = false;  // the debugged process is gone and nothing else can start one
 };
 
 using ClientDone = std::function<void(ClientEnd)>;

@@ -42,6 +42,7 @@ void Connection::shutdown() { end(""); }
 
 void Connection::on_stop(const targets::StopEvent& event) {
   if (ended_) return;
+  if (config_.process) config_.process->on_stop(event);
   session_->on_stop(event);
   std::string out;
   after_session_call(out);
@@ -92,8 +93,13 @@ void Connection::after_session_call(std::string& out) {
   out += session_->take_output();
   send(std::move(out));
   if (closing_) return;
+  if (config_.process) {
+    config_.process->after_session_call();
+    // gdbserver exits as soon as the exit reply is sent (or after D / k) unless in --multi mode.
+    process_done_ = config_.process->work_done();
+  }
   if (session_->wants_exit()) exit_server_ = true;
-  if (session_->wants_close() || session_->wants_exit()) {
+  if (session_->wants_close() || session_->wants_exit() || process_done_) {
     closing_ = true;
     if (!writing_) {
       end("");
@@ -170,12 +176,16 @@ void Connection::end(const std::string& why) {
   if (stream_.output) stream_.output->close(ignored);
   // The queue is left alone: a cancelled async_write may still refer to its front buffer.
   session_->on_disconnect();  // flushes, then detaches, kills or keeps per --on-disconnect
+  if (config_.process) {  // --on-disconnect kill/detach may have ended the process
+    config_.process->after_session_call();
+    process_done_ = process_done_ || config_.process->work_done();
+  }
   target_.set_stop_listener(nullptr);
   // Destroyed now, not when the last handler lets go of this connection: the Session refers
   // to the target, which main() may destroy before the event loop's leftovers.
   session_.reset();
-  asio::post(idle_timer_.get_executor(), [done = std::move(done_), exit = exit_server_] {
-    if (done) done(ClientEnd{exit});
+  asio::post(idle_timer_.get_executor(), [done = std::move(done_), end = ClientEnd{exit_server_, process_done_}] {
+    if (done) done(end);
   });
 }
 

@@ -16,9 +16,25 @@
 
 namespace remora::stub {
 
+// Watches the debugged process on the stub's behalf (console lines, exit when it is gone).
+// Kept abstract so the connection knows no backend; stub/process_watch.* is the ptrace one.
+class ProcessObserver {
+ public:
+  virtual ~ProcessObserver() = default;
+  // After every Session call: notice a process that appeared (vRun, vAttach) or went (D, k).
+  virtual void after_session_call() = 0;
+  // A stop the client is told about (exits among them).
+  virtual void on_stop(const targets::StopEvent& event) = 0;
+  // Nothing left to debug and no way to get a new process (not --multi): flush, close, exit.
+  virtual bool work_done() const = 0;
+  // The stub is exiting: say what happens to a process still there (before it happens).
+  virtual void at_exit() = 0;
+};
+
 struct ConnectionConfig {
   rsp::SessionOptions session;
   std::optional<std::chrono::seconds> idle_timeout;
+  ProcessObserver* process = nullptr;  // nullptr: no process to watch (the emulated target)
 };
 
 class Connection final : public Client,
@@ -68,6 +84,7 @@ class Connection final : public Client,
 
   bool closing_ = false;      // D, k or `monitor exit`: flush what is queued, then end
   bool exit_server_ = false;
+  bool process_done_ = false;
   bool ended_ = false;
 };
 

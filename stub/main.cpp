@@ -1,4 +1,7 @@
 // remora: parse the command line, build the target, serve clients on one io_context.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
@@ -10,7 +13,10 @@
 #include "stub/connection.hpp"
 #include "stub/options.hpp"
 #include "stub/server.hpp"
+#include "stub/targets.hpp"
 #include "stub/trace.hpp"
+#include "targets/cache/memory_cache.hpp"
+#include "targets/cache/proc_maps_hint.hpp"
 
 namespace {
 
@@ -60,7 +66,8 @@ bool open_trace(const stub::Options& options, TraceSink& sink) {
   return true;
 }
 
-stub::ConnectionConfig connection_config(const stub::Options& options, rsp::PacketObserver* observer) {
+stub::ConnectionConfig connection_config(const stub::Options& options, rsp::PacketObserver* observer,
+                                         stub::ProcessObserver* process) {
   stub::ConnectionConfig config;
   config.session.packet_size = options.packet_size;
   config.session.extended_mode = options.multi;
@@ -68,7 +75,53 @@ stub::ConnectionConfig connection_config(const stub::Options& options, rsp::Pack
   config.session.on_disconnect = options.on_disconnect;
   config.session.observer = observer;
   config.idle_timeout = options.idle_timeout;
+  config.process = process;
   return config;
+}
+
+// With `-` and a program to launch, the client's stdin/stdout move to other descriptors and
+// the program gets /dev/null as stdin and remora's stderr as stdout, as under gdbserver:
+// otherwise its output would corrupt the packets and its reads would steal them.
+bool move_stdio_aside(const stub::Options& options, stub::ServerConfig& config) {
+  if (!std::holds_alternative<stub::StdioComm>(options.comm) || options.target != stub::TargetKind::ptrace)
+    return true;
+  config.stdio_in = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+  config.stdio_out = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (config.stdio_in < 0 || config.stdio_out < 0 || null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0 ||
+      ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    std::fprintf(stderr, "remora: cannot set up stdio: %s\n", std::strerror(errno));
+    return false;
+  }
+  ::close(null_fd);
+  return true;
+}
+
+// The memory cache between every session and the target (rsp::SessionOptions::memory_cache).
+struct CacheLayer {
+  std::unique_ptr<targets::cache::ProcMapsHint> hints;
+  std::unique_ptr<targets::cache::MemoryCache> cache;
+};
+
+// --cache=auto: off for the emulated target (its memory is in-process: nothing to save) and for
+// ptrace (a /proc/PID/mem access costs ~1 us against a ~50 us packet round trip; measured in
+// targets/cache/README.md, the cache did not make gdb faster there).
+CacheLayer make_cache(const stub::Options& options, targets::Target& target) {
+  CacheLayer layer;
+  // QEMU: on unless --cache=off; every QEMU round trip is expensive (PacketSize 4 KiB, acks).
+  const bool qemu = options.target == stub::TargetKind::qemu || options.target == stub::TargetKind::qemu_user;
+  if (options.cache != stub::CacheMode::on && !(qemu && options.cache == stub::CacheMode::automatic)) return layer;
+  targets::cache::CacheConfig config;
+  if (options.target == stub::TargetKind::ptrace) {
+    // Rule 7: only private mappings are held back; the maps are read once per stop.
+    layer.hints = std::make_unique<targets::cache::ProcMapsHint>([&target] {
+      auto threads = target.threads();
+      return threads.empty() ? 0 : static_cast<int>(threads.front().pid);
+    });
+    config.hints = layer.hints.get();
+  }
+  layer.cache = std::make_unique<targets::cache::MemoryCache>(target.memory(), config);
+  return layer;
 }
 
 int run(const stub::Options& options) {
@@ -76,13 +129,6 @@ int run(const stub::Options& options) {
   if (!open_trace(options, trace)) return exit_failure;
 
   asio::io_context io(1);  // one thread: ptrace must be driven from the tracer thread
-  targets::Post post = [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); };
-  auto target = targets::emulated::make_emulated_target(options.emulated, post);
-  if (!target) {
-    std::fprintf(stderr, "remora: %s\n", target.error().c_str());
-    return exit_failure;
-  }
-
   stub::Console console = stub::stderr_console();
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   // The target may keep posting work while it runs, so the loop is stopped, not drained.
@@ -91,20 +137,39 @@ int run(const stub::Options& options) {
     signals.cancel(ignored);
     io.stop();
   };
-  stub::Server server(io, stub::ServerConfig{options.comm, options.once},
-                      stub::make_connection_factory(io, **target, connection_config(options, trace.writer.get()),
-                                                    console),
+  stub::ServerConfig server_config{options.comm, options.once};
+  if (!move_stdio_aside(options, server_config)) return exit_failure;
+  stub::BuiltTarget built;
+  CacheLayer cache;
+  stub::Server server(io, server_config,
+                      [&](stub::ClientStream stream, stub::ClientDone done) -> std::shared_ptr<stub::Client> {
+                        auto config = connection_config(options, trace.writer.get(), built.watch.get());
+                        config.session.memory_cache = cache.cache.get();
+                        return std::make_shared<stub::Connection>(io, std::move(stream), *built.target,
+                                                                  std::move(config), console, std::move(done));
+                      },
                       console, finished);
+  // gdbserver binds before it launches: a busy port must not leave a program behind.
+  if (auto bound = server.bind(); !bound) {
+    console(bound.error() + "\nExiting");
+    return exit_failure;
+  }
+  auto target = stub::build_target(io, options, console);
+  if (!target) {
+    console(target.error());
+    return exit_failure;
+  }
+  built = std::move(*target);
+  cache = make_cache(options, *built.target);
   signals.async_wait([&](std::error_code ec, int number) {
     if (ec) return;
     console(std::string("remora: received ") + signal_name(number) + "; disconnecting and exiting");
     server.stop();
   });
-  if (auto started = server.start(); !started) {
-    console(started.error());
-    return exit_failure;
-  }
+  server.begin();
   io.run();
+  server.stop();  // ends a client still connected before the target goes
+  built.shut_down();
   return exit_ok;
 }
 

@@ -39,7 +39,30 @@ using Comm = std::variant<TcpComm, UnixComm, StdioComm>;
 // Parses COMM; the error is a one-line message for a person.
 std::expected<Comm, std::string> parse_comm(std::string_view text);
 
-enum class TargetKind { emulated };
+// emulated: the built-in memory image; ptrace: a Linux process (chosen by PROG, --attach or
+// --multi unless --target says otherwise).
+enum class TargetKind { emulated, ptrace, qemu, qemu_user };
+
+// --target qemu:HOST:PORT | qemu:unix:PATH (connect to a running QEMU's gdbstub) and
+// --target qemu-user (remora starts `--qemu BINARY -g SOCKET PROG ARGS`).
+struct QemuCliOptions {
+  std::string host;        // empty with unix_path
+  std::uint16_t port = 0;
+  std::string unix_path;
+  std::string binary = "qemu-x86_64";
+  std::chrono::milliseconds timeout{5000};  // --qemu-timeout SECONDS (fractions allowed: 0.5)
+  bool monitor = false;    // --qemu-monitor: qRcmd reaches QEMU's monitor
+};
+
+// How PROG is started (gdbserver's --wrapper, --[no-]disable-randomization,
+// --[no-]startup-with-shell); unset optionals keep the backend's defaults (ASLR off, a shell).
+struct LaunchOptions {
+  std::vector<std::string> wrapper;
+  std::optional<bool> disable_randomization;
+  std::optional<bool> startup_with_shell;
+};
+
+enum class CacheMode { automatic, on, off };
 
 struct Options {
   Comm comm = TcpComm{};
@@ -48,16 +71,23 @@ struct Options {
   bool once = false;
   bool multi = false;
   bool attach = false;
+  std::int64_t attach_pid = 0;  // --attach: the PID after COMM
   bool memory_map = false;
 
   TargetKind target = TargetKind::emulated;
   targets::emulated::EmulatedOptions emulated;  // --target emulated:FILE, --region, --fault
+  LaunchOptions launch;
+  QemuCliOptions qemu;  // --target qemu:..., qemu-user, --qemu*
 
-  // --trace: nullopt = off, "" = stderr, otherwise a file to append to.
+  // --trace: nullopt = off, "" = stderr, otherwise a file to append to. gdbserver's --debug and
+  // --remote-debug mean --trace to stderr (unless --trace=FILE was given too).
   std::optional<std::string> trace;
   std::optional<std::chrono::seconds> idle_timeout;  // nullopt (or --idle-timeout 0) = never
   std::size_t packet_size = rsp::SessionOptions{}.packet_size;
   rsp::DisconnectAction on_disconnect = rsp::DisconnectAction::keep;
+  // --cache=on|off|auto: the memory cache between the session and the target's memory
+  // (auto: on where it was measured to pay; see targets/cache/README.md).
+  CacheMode cache = CacheMode::automatic;
 
   // --help / --version: print this on stdout and exit 0 without running.
   std::optional<std::string> print_and_exit;
@@ -72,11 +102,11 @@ std::expected<Options, UsageError> parse_options(std::span<const std::string> ar
 // argv as main() receives it (argv[0] is skipped).
 std::expected<Options, UsageError> parse_options(int argc, const char* const* argv);
 
-// Options that parse but that this build cannot honour (PROG and --attach need the ptrace
-// backend). Kept apart from parsing so that only this changes when the backend arrives.
+// Options that parse but do not fit together (PROG or --attach with --target emulated, a
+// backend this build lacks). Kept apart from parsing so that only this depends on the build.
 std::optional<UsageError> check_supported(const Options& options);
 
-// "remora 0.1.0 ..." for --version.
+// "remora 0.1.0" and a gdbserver-like second line, for --version.
 std::string version_text();
 
 }  // namespace remora::stub

@@ -1,6 +1,7 @@
 #include "stub/server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -106,9 +107,30 @@ Server::~Server() {
 }
 
 std::expected<void, std::string> Server::start() {
+  if (auto bound = bind(); !bound) return bound;
+  if (std::holds_alternative<StdioComm>(config_.comm)) return start_stdio();
+  begin();
+  return {};
+}
+
+std::expected<void, std::string> Server::bind() {
+  if (bound_) return {};
+  bound_ = true;
   if (const auto* tcp = std::get_if<TcpComm>(&config_.comm)) return listen_tcp(*tcp);
   if (const auto* unix_comm = std::get_if<UnixComm>(&config_.comm)) return listen_unix(*unix_comm);
-  return start_stdio();
+  return {};
+}
+
+void Server::begin() {
+  if (std::holds_alternative<StdioComm>(config_.comm)) {
+    if (auto started = start_stdio(); !started) {
+      console_(started.error());
+      finish();
+    }
+    return;
+  }
+  announce_listening();
+  accept_next();
 }
 
 std::expected<void, std::string> Server::listen_tcp(const TcpComm& tcp) {
@@ -125,8 +147,6 @@ std::expected<void, std::string> Server::listen_tcp(const TcpComm& tcp) {
   if (ec) return std::unexpected("Can't bind address: " + ec.message() + ".");
   auto local = acceptor_->local_endpoint(ec);
   port_ = ec ? tcp.port : peer_name(local).port;
-  announce_listening();
-  accept_next();
   return {};
 }
 
@@ -155,16 +175,14 @@ std::expected<void, std::string> Server::listen_unix(const UnixComm& unix_comm) 
   if (!ec) unix_path_ = path;
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return std::unexpected("Can't bind address: " + ec.message() + ".");
-  announce_listening();
-  accept_next();
   return {};
 }
 
 std::expected<void, std::string> Server::start_stdio() {
   // dup()s, so closing the connection never leaves fd 0/1 free for an unrelated open().
-  auto in = adopt(io_, ::dup(STDIN_FILENO));
+  auto in = adopt(io_, ::fcntl(config_.stdio_in, F_DUPFD_CLOEXEC, 3));
   if (!in) return std::unexpected("remora: cannot use stdin: " + in.error());
-  auto out = adopt(io_, ::dup(STDOUT_FILENO));
+  auto out = adopt(io_, ::fcntl(config_.stdio_out, F_DUPFD_CLOEXEC, 3));
   if (!out) return std::unexpected("remora: cannot use stdout: " + out.error());
   console_("Remote debugging using stdio");
   run_client(ClientStream{std::move(*in), std::move(*out), "stdio"});
@@ -263,11 +281,12 @@ void Server::on_client_done(ClientEnd end) {
   if (stopped_) return;
   bool stdio = std::holds_alternative<StdioComm>(config_.comm);
   if (end.exit_server) console_("remora: exiting at the client's request");
-  if (stdio || config_.once || end.exit_server) {
+  if (stdio || config_.once || end.exit_server || end.process_done) {
     finish();
     return;
   }
-  console_("remora: client " + client_peer_ + " disconnected; waiting for the next one");
+  // gdbserver's words, verbatim (two spaces included): scripts wait for them.
+  console_("Remote side has terminated connection.  GDBserver will reopen the connection.");
   announce_listening();
   if (waiting_) {
     waiting_timer_.cancel();

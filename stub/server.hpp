@@ -20,6 +20,10 @@ namespace remora::stub {
 struct ServerConfig {
   Comm comm;
   bool once = false;
+  // For `-`: where the client is. main() moves it off fds 0/1 when a launched program inherits
+  // them (gdbserver gives the program /dev/null and stderr instead).
+  int stdio_in = 0;
+  int stdio_out = 1;
 };
 
 class Server {
@@ -35,6 +39,10 @@ class Server {
   // Binds and listens (printing "Listening on ..."), or starts the stdio client. The error is
   // the console line to print before exiting with status 1.
   std::expected<void, std::string> start();
+  // start() in two steps, as gdbserver does: bind first (so a busy port fails before a program
+  // is launched), then announce "Listening on port N" and accept (after "Process ... created").
+  std::expected<void, std::string> bind();
+  void begin();
   // Ends the client cleanly, closes the listener and removes the Unix socket file.
   void stop();
 
@@ -44,6 +52,7 @@ class Server {
  private:
   std::expected<void, std::string> listen_tcp(const TcpComm& tcp);
   std::expected<void, std::string> listen_unix(const UnixComm& unix_comm);
+  bool bound_ = false;
   std::expected<void, std::string> start_stdio();
   void announce_listening();
   void accept_next();

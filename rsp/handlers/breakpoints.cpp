@@ -5,10 +5,21 @@
 namespace remora::rsp::handlers {
 namespace {
 
+// Z3 (read watchpoint): x86's DR7 has no read-only condition, so backends program watch_read as
+// read/write. gdb must get the empty reply: it then emulates `rwatch` with a Z4 access watch and
+// compares old and new values itself; an `OK` would make it report writes as reads. lldb has no
+// such fallback, so it gets a read/write (access) watch, inserted and removed as Z4.
+std::optional<targets::BreakpointKind> effective_kind(const SessionState& s, targets::BreakpointKind kind) {
+  if (kind != targets::BreakpointKind::watch_read) return kind;
+  if (!s.features.lldb) return std::nullopt;
+  return targets::BreakpointKind::watch_access;
+}
+
 Reply change(SessionState& s, const packets::Breakpoint& b, bool insert) {
   auto* control = s.target.breakpoints();
-  if (!control || !control->supports(b.kind)) return Reply::empty();
-  auto ec = insert ? control->insert(b.kind, b.addr, b.length) : control->remove(b.kind, b.addr, b.length);
+  auto kind = effective_kind(s, b.kind);
+  if (!control || !kind || !control->supports(*kind)) return Reply::empty();
+  auto ec = insert ? control->insert(*kind, b.addr, b.length) : control->remove(*kind, b.addr, b.length);
   if (!ec) return Reply::ok();
   std::string what = std::string(insert ? "cannot insert" : "cannot remove") + " breakpoint at " + hex_address(b.addr);
   return error_from(ec == targets::errc::unmapped || ec == targets::errc::write_protected ? ErrorCode::memory_fault

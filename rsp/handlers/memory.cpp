@@ -36,13 +36,16 @@ Reply read_memory_hex(SessionState& s, const packets::ReadMemory& r) {
 }
 
 Reply read_memory_binary(SessionState& s, const packets::ReadMemory& r) {
-  // lldb probes support with `x0,0` and expects OK.
-  if (r.length == 0) return Reply::ok();
+  // Two dialects of one packet. gdb 16, once binary-upload+ was negotiated, expects 'b' before
+  // the data. lldb (which never offers binary-upload+) expects the bare data, and probes with
+  // `x0,0` expecting OK.
+  const bool gdb_form = s.features.binary_upload;
+  if (r.length == 0) return gdb_form ? Reply::with("b") : Reply::ok();
   // Escaping can double the size; half the packet size always fits.
-  auto bytes = read_prefix(s, r, s.options.packet_size / 2);
+  auto bytes = read_prefix(s, r, s.options.packet_size / 2 - 1);
   if (!bytes) return bytes.error();
-  std::string out;
-  out.reserve(bytes->size() + bytes->size() / 8);
+  std::string out = gdb_form ? "b" : "";
+  out.reserve(bytes->size() + bytes->size() / 8 + 1);
   append_escaped(out, *bytes);
   return Reply::with(std::move(out));
 }

@@ -19,7 +19,11 @@ std::string help_text(SessionState& s) {
       "remora monitor commands:\n"
       "  help            list these commands\n"
       "  exit            stop remora after this session (the target is left as --on-disconnect says)\n"
-      "  stats           packets and bytes exchanged in this session\n";
+      "  stats           packets and bytes exchanged in this session\n"
+      "  cache on|off|flush|stats\n"
+      "                  the memory cache: switch it, write its pending bytes now, or count\n"
+      "  write-uncached ADDR HEXBYTES\n"
+      "                  write bytes to the target at once, past the memory cache\n";
   if (auto* extra = s.target.monitor())
     for (const auto& command : extra->commands()) {
       std::string name = "  " + command.name;
@@ -36,6 +40,68 @@ std::string stats_text(const SessionStats& st) {
          std::to_string(st.overflows) + ", malformed packets " + std::to_string(st.malformed) + "\n";
 }
 
+// The words after the first one.
+std::string_view rest_of(std::string_view line, std::string_view word) {
+  auto at = line.find(word);
+  line.remove_prefix(at == std::string_view::npos ? line.size() : at + word.size());
+  auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  line.remove_prefix(start);
+  auto end = line.find_last_not_of(" \t");
+  return line.substr(0, end + 1);
+}
+
+std::string cache_stats_text(const targets::CacheStats& c) {
+  const auto asked = static_cast<long long>(c.client_reads + c.client_writes);
+  const auto made = static_cast<long long>(c.backend_reads + c.backend_writes);
+  return std::string("memory cache ") + (c.enabled ? "on" : "off") + "\nhits " + std::to_string(c.hits) +
+         ", misses " + std::to_string(c.misses) + "\nreads " + std::to_string(c.client_reads) + ", writes " +
+         std::to_string(c.client_writes) + " asked; target reads " + std::to_string(c.backend_reads) +
+         ", writes " + std::to_string(c.backend_writes) + " made\nround trips saved " +
+         std::to_string(asked - made) + "\nwrites held back " + std::to_string(c.deferred_writes) + " (" +
+         std::to_string(c.bytes_deferred) + " bytes), bytes flushed " + std::to_string(c.bytes_flushed) +
+         " in " + std::to_string(c.flushes) + " flushes, bytes dropped " + std::to_string(c.bytes_dropped) + "\n";
+}
+
+Reply cache_command(SessionState& s, std::string_view args) {
+  auto* cache = s.options.memory_cache;
+  if (!cache) return Reply::with(to_hex(std::string_view("remora: this session has no memory cache (--cache=off)\n")));
+  std::string failure;
+  if (args == "stats") return Reply::with(to_hex(cache_stats_text(cache->stats())));
+  if (args == "flush") {
+    if (!flush_pending_writes(s, &failure)) return Reply::error(ErrorCode::memory_fault, failure);
+    return Reply::with(to_hex(std::string_view("memory cache flushed\n")));
+  }
+  if (args == "on" || args == "off") {
+    auto result = cache->set_enabled(args == "on");
+    if (result.error)
+      return Reply::error(ErrorCode::memory_fault, "the memory cache stays on: a pending write could not reach " +
+                                                       hex_address(result.failed_at) + ": " + result.error.message());
+    return Reply::with(to_hex("memory cache " + std::string(args) + "\n"));
+  }
+  return Reply::error(ErrorCode::malformed, "usage: monitor cache on|off|flush|stats");
+}
+
+// write-uncached ADDR HEXBYTES: the seam's write_virtual_uncached, reachable by a person.
+Reply write_uncached(SessionState& s, std::string_view args) {
+  auto split = split_once(args, ' ');
+  auto addr_text = split.head;
+  if (addr_text.starts_with("0x") || addr_text.starts_with("0X")) addr_text.remove_prefix(2);
+  auto addr = parse_hex_u64(addr_text);
+  auto hex = split.tail;
+  while (hex.starts_with(' ')) hex.remove_prefix(1);
+  auto bytes = decode_hex_bytes(hex);
+  if (!split.found || !addr || !bytes || bytes->empty())
+    return Reply::error(ErrorCode::malformed, "usage: monitor write-uncached ADDR HEXBYTES (ADDR in hex)");
+  auto t = s.memory().write_virtual_uncached(*addr, *bytes);
+  if (t.complete(bytes->size()))
+    return Reply::with(to_hex("wrote " + std::to_string(bytes->size()) + " bytes at " + hex_address(*addr) + "\n"));
+  std::string text = "memory write stopped at " + hex_address(*addr + t.bytes) + " after " + std::to_string(t.bytes) +
+                     " of " + std::to_string(bytes->size()) + " bytes";
+  if (t.error) text += ": " + t.error.message();
+  return Reply::error(ErrorCode::memory_fault, std::move(text));
+}
+
 Reply output(std::string_view text) {
   if (text.empty()) return Reply::ok();
   return Reply::with(to_hex(text));
@@ -47,6 +113,8 @@ Reply monitor(SessionState& s, const packets::MonitorCommand& m) {
   auto word = first_word(m.command);
   if (word == "help") return output(help_text(s));
   if (word == "stats") return output(stats_text(s.stats));
+  if (word == "cache") return cache_command(s, rest_of(m.command, word));
+  if (word == "write-uncached") return write_uncached(s, rest_of(m.command, word));
   if (word == "exit") {
     s.wants_exit = true;
     s.wants_close = true;

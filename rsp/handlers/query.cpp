@@ -3,6 +3,7 @@
 #include "rsp/codec.hpp"
 #include "rsp/dispatch.hpp"
 #include "rsp/handlers/handlers.hpp"
+#include "rsp/handlers/lldb_handlers.hpp"
 
 namespace remora::rsp::handlers {
 namespace {
@@ -12,6 +13,7 @@ void record_client_feature(ClientFeatures& f, std::string_view feature) {
   if (feature == "swbreak+") f.swbreak = true;
   if (feature == "hwbreak+") f.hwbreak = true;
   if (feature == "error-message+") f.error_message = true;
+  if (feature == "binary-upload+") f.binary_upload = true;
 }
 
 std::string memory_map_xml(targets::MemoryRegions& regions) {
@@ -42,6 +44,7 @@ Reply xfer_slice(std::string_view document, const packets::XferRead& x, std::siz
 
 Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   s.features.multiprocess = s.features.swbreak = s.features.hwbreak = s.features.error_message = false;
+  s.features.binary_upload = false;
   s.features.offered.clear();
   for (const auto& feature : f.features) {
     record_client_feature(s.features, feature);
@@ -58,6 +61,8 @@ Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   // Only features the client offered are echoed; remora speaks them but must not impose them.
   if (s.features.multiprocess) out += ";multiprocess+";
   if (s.features.error_message) out += ";error-message+";
+  // gdb 16 reads memory with `x` (replies prefixed 'b') only once this is echoed.
+  if (s.features.binary_upload) out += ";binary-upload+";
   for (const auto& capability : capabilities())
     if (capability.advertise) capability.advertise(s, out);
   return Reply::with(std::move(out));
@@ -77,6 +82,9 @@ Reply attached(SessionState& s, const packets::ProcessArg& a) {
 
 Reply xfer_read(SessionState& s, const packets::XferRead& x) {
   if (x.object == "features") {
+    // lldb gets lldb-server's flat form, with its register sets and unwinding numbers.
+    if (s.features.lldb && x.annex == "target.xml")
+      return xfer_slice(lldb_target_xml(s.target.registers().description()), x, s.options.packet_size);
     const auto& docs = s.target.registers().description().xml;
     auto it = docs.find(x.annex);
     if (it == docs.end()) return Reply::error(ErrorCode::malformed, "no target description document " + x.annex);

@@ -38,6 +38,16 @@ class ProcessControl {
   virtual std::error_code kill_process(std::int64_t pid) = 0;
   // The program and arguments remora was started with (for `R` / restart and qXfer:exec-file).
   virtual std::optional<LaunchRequest> initial_launch() const { return std::nullopt; }
+  // Several processes (a fork child kept traced when fork events are reported, gdb's
+  // `detach-on-fork off`): detach one of them (`D;pid`) and leave the others debugged.
+  virtual std::error_code detach_process(std::int64_t /*pid*/) {
+    return std::make_error_code(std::errc::function_not_supported);
+  }
+  // Which process memory and breakpoint requests apply to from now on (the pid of `Hg`);
+  // the process of the last stop until told otherwise.
+  virtual std::error_code select_process(std::int64_t /*pid*/) {
+    return std::make_error_code(std::errc::function_not_supported);
+  }
 };
 
 }  // namespace remora::targets

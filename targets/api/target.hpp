@@ -12,6 +12,7 @@
 
 #include "targets/api/errors.hpp"
 #include "targets/api/memory_access.hpp"
+#include "targets/api/memory_allocator.hpp"
 #include "targets/api/process_control.hpp"
 #include "targets/api/registers.hpp"
 #include "targets/api/signal_control.hpp"
@@ -35,6 +36,9 @@ class BreakpointControl {
   virtual bool supports(BreakpointKind kind) const = 0;
   virtual std::error_code insert(BreakpointKind kind, Addr addr, std::size_t length) = 0;
   virtual std::error_code remove(BreakpointKind kind, Addr addr, std::size_t length) = 0;
+  // Hardware watchpoint slots (lldb's qWatchpointSupportInfo); nullopt when the backend does
+  // not know. A backend that supports no watchpoint kind has none, whatever this says.
+  virtual std::optional<unsigned> watchpoint_slots() const { return std::nullopt; }
 };
 
 // The memory map (qXfer:memory-map:read, lldb's qMemoryRegionInfo).
@@ -99,6 +103,10 @@ class Target {
   virtual ProcessControl* process_control() { return nullptr; }
   virtual SignalControl* signal_control() { return nullptr; }
   virtual XferObjects* xfer_objects() { return nullptr; }
+  // lldb's _M / _m. The ptrace backend needs an mmap call in the inferior for it (not yet).
+  virtual MemoryAllocator* memory_allocator() { return nullptr; }
+  // The debuggee's working directory (lldb's qGetWorkingDir); nullopt when it has none.
+  virtual std::optional<std::string> working_directory() { return std::nullopt; }
   // Which events the backend can report (the protocol offers only these) and which to report.
   virtual ReportedEvents reportable_events() const { return {}; }
   virtual void set_reported_events(const ReportedEvents&) {}

@@ -45,6 +45,8 @@ class AddressSpace {
  public:
   // Adds a region filled with `contents` (zeros after it). Errors name the overlap.
   std::expected<void, std::string> add(RegionSpec spec, std::span<const std::byte> contents = {});
+  // Removes the region that starts exactly at `start` (lldb's _m); false when there is none.
+  bool remove(Addr start);
   // Resolves a fault spec against the regions (it ends at its region's end unless it has a length).
   std::expected<void, std::string> add_fault(const FaultSpec& fault);
   void clear_faults() { faults_.clear(); }

@@ -3,6 +3,7 @@
 #include "targets/emulated/emulated_target.hpp"
 
 #include "targets/arch/amd64.hpp"
+#include "targets/emulated/allocator.hpp"
 #include "targets/emulated/breakpoint_table.hpp"
 #include "targets/emulated/cpu.hpp"
 #include "targets/emulated/layout.hpp"
@@ -53,6 +54,7 @@ class EmulatedTarget final : public Target, private MemoryAccess, private Regist
   BreakpointControl* breakpoints() override { return &breakpoints_; }
   MemoryRegions* memory_regions() override { return this; }
   MonitorCommands* monitor() override { return &monitor_; }
+  MemoryAllocator* memory_allocator() override { return &allocator_; }
 
   std::vector<ThreadId> threads() override {
     if (state_ == State::no_process) return {};
@@ -134,6 +136,7 @@ class EmulatedTarget final : public Target, private MemoryAccess, private Regist
   std::error_code end_process(std::optional<StopEvent> final_state);
 
   AddressSpace space_;
+  RegionAllocator allocator_{space_};  // lldb's _M / _m: new regions in the gaps
   TargetDescription desc_;
   RegisterFile regs_;
   BreakpointTable breakpoints_;

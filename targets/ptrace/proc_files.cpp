@@ -1,8 +1,11 @@
 #include "targets/ptrace/proc_files.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -13,9 +16,10 @@ namespace {
 std::string proc_path(pid_t pid, const std::string& rest) { return "/proc/" + std::to_string(pid) + "/" + rest; }
 }  // namespace
 
-std::vector<pid_t> list_tasks(pid_t pid) {
+namespace {
+std::vector<pid_t> numeric_entries(const std::string& path) {
   std::vector<pid_t> out;
-  DIR* dir = ::opendir(proc_path(pid, "task").c_str());
+  DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return out;
   while (const dirent* entry = ::readdir(dir)) {
     pid_t tid = 0;
@@ -25,6 +29,15 @@ std::vector<pid_t> list_tasks(pid_t pid) {
     if (ec == std::errc{} && ptr == end && tid > 0) out.push_back(tid);
   }
   ::closedir(dir);
+  return out;
+}
+}  // namespace
+
+std::vector<pid_t> list_tasks(pid_t pid) { return numeric_entries(proc_path(pid, "task")); }
+
+std::vector<pid_t> list_processes() {
+  auto out = numeric_entries("/proc");
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -69,6 +82,28 @@ std::uint64_t thread_pending_signals(pid_t pid, pid_t tid) {
   while (std::getline(in, line))
     if (line.starts_with("SigPnd:")) return std::strtoull(line.c_str() + 7, nullptr, 16);
   return 0;
+}
+
+char task_state(pid_t pid, pid_t tid) {
+  auto stat = read_proc_file(pid, "task/" + std::to_string(tid) + "/stat");
+  if (!stat) return '?';
+  const auto paren = stat->rfind(')');  // the name in parentheses may hold anything
+  return paren != std::string::npos && paren + 2 < stat->size() ? (*stat)[paren + 2] : '?';
+}
+
+std::optional<std::string> read_proc_file(pid_t pid, const std::string& name) {
+  const int fd = ::open(proc_path(pid, name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 std::string exe_path(pid_t pid) {

@@ -2,6 +2,7 @@
 // handled quietly (the thread runs on) or reported after stopping every other thread (all-stop).
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <utility>
@@ -58,10 +59,10 @@ bool PtraceTarget::handle_event(Thread& t, int status) {
         t.pending = std::move(c.event);
         return false;
       }
-      return report_now(t, std::move(c.event));
+      return report_now(t.tid, std::move(c.event));
     case Kind::quiet:
       if (running && interrupt_requested_)
-        return report_now(t, {stop_event(t, gdb_signal::int_, StopReason::interrupt)});
+        return report_now(t.tid, {stop_event(t, gdb_signal::int_, StopReason::interrupt)});
       if (running) resume_same(t);
       return false;
     case Kind::resume:
@@ -73,7 +74,10 @@ bool PtraceTarget::handle_event(Thread& t, int status) {
       else t.deferred_signal = c.linux_signal;
       return false;
     case Kind::clone:
-      adopt_clone(c.new_tid);
+      adopt_clone(c.new_tid, t.pid);
+      if (running && reported_.threads)
+        if (Thread* child = threads_.find(c.new_tid))  // QThreadEvents: the new thread reports itself
+          return report_now(child->tid, {stop_event(*child, gdb_signal::trap, StopReason::thread_created)});
       if (running) {
         if (Thread* child = threads_.find(c.new_tid)) resume_same(*child);
         resume_same(t);
@@ -81,15 +85,21 @@ bool PtraceTarget::handle_event(Thread& t, int status) {
       return false;
     case Kind::thread_exit: {
       threads_.remove(t.tid);
+      if (running && reported_.threads) return report_now(0, std::move(c.event));
       // The only running thread vanished (a step of an exiting thread): tell the client
       // something rather than leave it waiting forever.
       if (running && !threads_.any_running() && !threads_.empty()) {
         Thread& first = **threads_.begin();
-        return report_now(first, {stop_event(first, gdb_signal::none, StopReason::signal)});
+        return report_now(first.tid, {stop_event(first, gdb_signal::none, StopReason::signal)});
       }
       return false;
     }
     case Kind::process_exit:
+      if (c.event.stop.thread.pid != pid_ || !children_.empty()) {  // one of several processes
+        child_process_exit(static_cast<pid_t>(c.event.stop.thread.pid));
+        if (running) return report_now(0, std::move(c.event));
+        return false;
+      }
       mark_process_gone(c.event.stop);
       if (!running) {
         exit_unreported_ = true;  // killed from outside while stopped: told at the next resume
@@ -104,19 +114,7 @@ bool PtraceTarget::handle_event(Thread& t, int status) {
 Classified PtraceTarget::classify(Thread& t, int status) {
   const bool interrupted = std::exchange(t.interrupt_sent, false);
   t.running = false;
-  if (WIFEXITED(status) || WIFSIGNALED(status)) {
-    if (t.tid != pid_) return {Kind::thread_exit};
-    Classified c{Kind::process_exit};
-    c.event.stop.thread = {pid_, t.tid};
-    if (WIFEXITED(status)) {
-      c.event.stop.kind = StopKind::exited;
-      c.event.stop.exit_code = WEXITSTATUS(status);
-    } else {
-      c.event.stop.kind = StopKind::terminated;
-      c.event.stop.signal = gdb_signal_from_linux(WTERMSIG(status));
-    }
-    return c;
-  }
+  if (WIFEXITED(status) || WIFSIGNALED(status)) return classify_exit(t, status);
   const int sig = WSTOPSIG(status);
   switch (ptrace_event_of(status)) {
     case 0: break;
@@ -127,12 +125,7 @@ Classified PtraceTarget::classify(Thread& t, int status) {
     }
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
-      release_fork_child(static_cast<pid_t>(event_message(t.tid).value_or(0)),
-                         ptrace_event_of(status) == PTRACE_EVENT_VFORK);
-      return {Kind::resume};
-    case PTRACE_EVENT_VFORK_DONE:
-      software_.replant_all();
-      return {Kind::resume};
+    case PTRACE_EVENT_VFORK_DONE: return classify_fork(t, ptrace_event_of(status));
     case PTRACE_EVENT_EXEC: return classify_exec(t);
     case PTRACE_EVENT_STOP:
       // Our PTRACE_INTERRUPT, or a group stop (SIGSTOP delivered to the process): a traced
@@ -142,7 +135,7 @@ Classified PtraceTarget::classify(Thread& t, int status) {
       return {Kind::quiet};
     default: return {Kind::resume};
   }
-  if (sig == (SIGTRAP | 0x80)) return {Kind::resume};  // a syscall stop (no syscall catching)
+  if (sig == (SIGTRAP | 0x80)) return classify_syscall(t);
   if (sig == SIGTRAP) return classify_trap(t);
   if (pass_signals_.contains(sig)) {
     Classified c{Kind::pass_signal};
@@ -157,16 +150,18 @@ Classified PtraceTarget::classify(Thread& t, int status) {
 // had just executed one of our int3s can stop for the interrupt with the SIGTRAP still queued.
 // Only our own traps matter (int3s, debug registers, steps), so without any the check is skipped.
 void PtraceTarget::note_queued_trap(Thread& t) {
-  if (software_.empty() && hardware_.empty() && !t.stepping) return;
-  if ((thread_pending_signals(pid_, t.tid) & (1ull << (SIGTRAP - 1))) == 0) return;
+  const SoftwareBreakpoints& software = software_of(t.pid);
+  if (software.empty() && hardware_.empty() && !t.stepping) return;
+  if ((thread_pending_signals(t.pid, t.tid) & (1ull << (SIGTRAP - 1))) == 0) return;
   t.trap_queued = true;
   const Addr pc = t.regs.pc();
-  t.trap_pc = software_.inserted(pc - 1) ? pc : 0;  // 0: not an int3 of ours
+  t.trap_pc = software.inserted(pc - 1) ? pc : 0;  // 0: not an int3 of ours
 }
 
 // That queued SIGTRAP, delivered before the thread ran anything on this resume.
 Classified PtraceTarget::classify_queued_trap(Thread& t) {
   t.trap_queued = false;
+  SoftwareBreakpoints& software = software_of(t.pid);
   if (!hardware_.empty())
     if (auto hit = hardware_.take_hit(t.tid)) {
       ThreadEvent e{stop_event(t, gdb_signal::trap, reason_for(hit->kind))};
@@ -176,7 +171,7 @@ Classified PtraceTarget::classify_queued_trap(Thread& t) {
   const Addr pc = t.regs.pc();
   // A step trap whose step the client never heard of, or a thread the client moved: moot.
   if (t.trap_pc == 0 || pc != t.trap_pc) return {Kind::resume};
-  if (software_.inserted(pc - 1)) {
+  if (software.inserted(pc - 1)) {
     (void)t.regs.set_pc(pc - 1);
     return {Kind::report, {stop_event(t, gdb_signal::trap, StopReason::breakpoint), pc - 1}};
   }
@@ -187,6 +182,7 @@ Classified PtraceTarget::classify_queued_trap(Thread& t) {
 // A SIGTRAP: a debug-register hit, a finished step, one of our int3s, or the program's own trap.
 Classified PtraceTarget::classify_trap(Thread& t) {
   if (t.trap_queued) return classify_queued_trap(t);
+  SoftwareBreakpoints& software = software_of(t.pid);
   if (!hardware_.empty())
     if (auto hit = hardware_.take_hit(t.tid)) {
       ThreadEvent e{stop_event(t, gdb_signal::trap, reason_for(hit->kind))};
@@ -194,8 +190,8 @@ Classified PtraceTarget::classify_trap(Thread& t) {
       return {Kind::report, std::move(e)};
     }
   const Addr pc = t.regs.pc();
-  const bool ran_int3 = t.stepping ? (t.step_from != 0 && pc == t.step_from + 1 && software_.inserted(t.step_from))
-                                   : software_.inserted(pc - 1);
+  const bool ran_int3 = t.stepping ? (t.step_from != 0 && pc == t.step_from + 1 && software.inserted(t.step_from))
+                                   : software.inserted(pc - 1);
   if (ran_int3) {
     (void)t.regs.set_pc(pc - 1);  // as gdb expects: the pc of a breakpoint stop is the breakpoint
     return {Kind::report, {stop_event(t, gdb_signal::trap, StopReason::breakpoint), pc - 1}};
@@ -208,47 +204,14 @@ Classified PtraceTarget::classify_trap(Thread& t) {
   return {Kind::report, {stop_event(t, gdb_signal::trap, StopReason::signal)}};
 }
 
-// After exec only the execing thread is left, under the leader's tid, in a new address space:
-// the old int3s and debug registers are gone with the old image.
-Classified PtraceTarget::classify_exec(Thread& t) {
-  for (pid_t tid : threads_.tids()) {
-    if (tid == t.tid) continue;
-    (void)wait_nohang(tid);  // the kernel reports the others as exited
-    threads_.remove(tid);
-  }
-  (void)memory_.open(pid_);
-  software_.forget_all();
-  hardware_ = DebugRegisters{};
-  t.regs.invalidate();
-  ThreadEvent e{stop_event(t, gdb_signal::trap, StopReason::exec)};
-  e.stop.exec_path = exe_path(pid_);
-  return {Kind::report, std::move(e)};
-}
-
-// Fork events are not reported yet: the child is let go, without the parent's int3s (a fork
-// child has its own copy of them; a vfork child shares the parent's memory, so they come out
-// until vfork-done).
-void PtraceTarget::release_fork_child(pid_t child, bool vfork) {
-  if (child <= 0) return;
-  auto status = wait_blocking(child);  // its first stop, before or after the parent's event
-  if (!status || !WIFSTOPPED(*status)) return;
-  if (vfork) {
-    software_.lift_all();
-  } else {
-    ProcMemory child_memory;
-    if (!child_memory.open(child)) software_.restore_in(child_memory);
-  }
-  ::ptrace(PTRACE_DETACH, child, nullptr, nullptr);
-}
-
 // A new thread is stopped at its first instruction; its initial stop may have been queued
 // before its parent's clone event or may come now: a blocking wait on its tid covers both.
-void PtraceTarget::adopt_clone(pid_t new_tid) {
+void PtraceTarget::adopt_clone(pid_t new_tid, pid_t pid) {
   if (new_tid <= 0 || threads_.find(new_tid) != nullptr) return;
   auto status = wait_blocking(new_tid);
   if (!status || !WIFSTOPPED(*status)) return;  // killed before it ever ran
-  Thread& t = threads_.add(new_tid);
-  if (!hardware_.empty()) (void)hardware_.apply(t.tid);
+  Thread& t = threads_.add(new_tid, pid);
+  if (!hardware_.empty() && pid == pid_) (void)hardware_.apply(t.tid);
 }
 
 // A status that arrived while stopping everything: the thread stays stopped; anything worth
@@ -258,9 +221,22 @@ void PtraceTarget::absorb(Thread& t, int status) {
   switch (c.kind) {
     case Kind::report: t.pending = std::move(c.event); break;
     case Kind::pass_signal: t.deferred_signal = c.linux_signal; break;
-    case Kind::clone: adopt_clone(c.new_tid); break;
-    case Kind::thread_exit: threads_.remove(t.tid); break;
-    case Kind::process_exit: mark_process_gone(c.event.stop); break;
+    case Kind::clone:
+      adopt_clone(c.new_tid, t.pid);
+      if (Thread* child = threads_.find(c.new_tid); child != nullptr && reported_.threads)
+        child->pending = ThreadEvent{stop_event(*child, gdb_signal::trap, StopReason::thread_created)};
+      break;
+    case Kind::thread_exit:
+      threads_.remove(t.tid);
+      if (reported_.threads) orphan_events_.push_back(c.event.stop);
+      break;
+    case Kind::process_exit:
+      if (c.event.stop.thread.pid != pid_ || !children_.empty()) {
+        child_process_exit(static_cast<pid_t>(c.event.stop.thread.pid));
+        orphan_events_.push_back(c.event.stop);
+      } else
+        mark_process_gone(c.event.stop);
+      break;
     case Kind::quiet:
     case Kind::resume:
     case Kind::range_continue: break;
@@ -273,11 +249,13 @@ void PtraceTarget::stop_all(pid_t except) {
     (void)interrupt_thread(t->tid);  // fails only for a thread that is exiting: its exit comes
     t->interrupt_sent = true;
   }
-  // The leader's exit is reported only after every other thread is reaped: wait for it last.
+  // A leader's exit is reported only after every other thread is reaped: leaders go last.
   for (bool leader_turn : {false, true}) {
     for (pid_t tid : threads_.tids()) {
-      if ((tid == pid_) != leader_turn) continue;
-      for (Thread* t = threads_.find(tid); t != nullptr && t->running; t = threads_.find(tid)) {
+      Thread* t = threads_.find(tid);
+      if (t == nullptr || (tid == t->pid) != leader_turn) continue;
+      if (leader_turn && !wait_leader(*t)) continue;
+      for (; t != nullptr && t->running; t = threads_.find(tid)) {
         auto status = wait_blocking(tid);
         if (!status) {
           threads_.remove(tid);
@@ -290,9 +268,33 @@ void PtraceTarget::stop_all(pid_t except) {
   }
 }
 
-// All-stop: everything else stops before the client hears about this thread.
-bool PtraceTarget::report_now(Thread& t, ThreadEvent event) {
-  const pid_t tid = t.tid;
+// A leader that called pthread_exit while other threads run is a zombie: it reports nothing
+// until they are all gone, so a blocking wait would hang. gdbserver looks at /proc for this too.
+// Returns false when the leader was found to be such a zombie (it counts as stopped).
+bool PtraceTarget::wait_leader(Thread& leader) {
+  if (!leader.running) return true;
+  bool others = false;
+  for (auto& t : threads_) others = others || (t->pid == leader.pid && t->tid != leader.tid);
+  if (!others) return true;  // a lone leader always reports: the blocking wait is fine
+  for (int round = 0;; ++round) {
+    if (auto status = wait_nohang(leader.tid)) {
+      absorb(leader, *status);
+      return true;
+    }
+    const char state = task_state(leader.pid, leader.tid);
+    if (state == 'Z' || state == 'X') {
+      leader.zombie = true;
+      leader.running = false;
+      leader.interrupt_sent = false;
+      return false;
+    }
+    ::usleep(round < 20 ? 20 : 1000);  // an interrupted thread stops within microseconds
+  }
+}
+
+// All-stop: everything else stops before the client hears about this thread (tid 0: a thread
+// or process that is gone).
+bool PtraceTarget::report_now(pid_t tid, ThreadEvent event) {
   stop_all(tid);
   if (state_ == RunState::no_process) {  // the process died meanwhile: that is the news
     if (listener_ != nullptr && current_stop_) listener_->on_stop(*current_stop_);
@@ -307,11 +309,27 @@ bool PtraceTarget::report_now(Thread& t, ThreadEvent event) {
 }
 
 void PtraceTarget::resume_same(Thread& t, int linux_signal) {
-  if (t.stepping && t.range && !software_.empty()) t.step_from = t.regs.pc();
+  if (t.stepping && t.range && !software_of(t.pid).empty()) t.step_from = t.regs.pc();
+  if (t.quick_step) t.quick_step = step_is_quick(t);  // a range step going on (the pc is cached)
   (void)t.regs.flush();  // a set-back pc; nothing to do when the set is clean
   t.regs.invalidate();
-  (void)resume_thread(t.tid, t.stepping, linux_signal);  // a failure means it is exiting: its exit comes
+  resume_ptrace(t, deliverable(linux_signal));
+}
+
+// PTRACE_SYSCALL instead of PTRACE_CONT while syscalls are caught. A failure means the thread
+// is exiting: its exit comes.
+void PtraceTarget::resume_ptrace(Thread& t, int linux_signal) {
+  if (!t.stepping && catch_syscalls_)
+    (void)resume_thread_syscall(t.tid, linux_signal);
+  else
+    (void)resume_thread(t.tid, t.stepping, linux_signal);
   t.running = true;
+}
+
+// QProgramSignals: once the client has listed them, other signals are not delivered.
+int PtraceTarget::deliverable(int linux_signal) const {
+  if (linux_signal == 0 || !program_signals_ || program_signals_->contains(linux_signal)) return linux_signal;
+  return 0;
 }
 
 }  // namespace remora::targets::ptrace

@@ -39,6 +39,12 @@ std::error_code resume_thread(pid_t tid, bool step, int linux_signal) {
   return {};
 }
 
+std::error_code resume_thread_syscall(pid_t tid, int linux_signal) {
+  if (::ptrace(PTRACE_SYSCALL, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(linux_signal))) != 0)
+    return last_errno();
+  return {};
+}
+
 std::error_code interrupt_thread(pid_t tid) {
   if (::ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) return last_errno();
   return {};

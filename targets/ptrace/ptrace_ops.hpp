@@ -21,6 +21,8 @@ std::optional<int> wait_nohang(pid_t tid);
 
 // PTRACE_CONT or PTRACE_SINGLESTEP with a Linux signal number (0: none).
 std::error_code resume_thread(pid_t tid, bool step, int linux_signal);
+// PTRACE_SYSCALL: runs to the next syscall entry or exit (syscall catching).
+std::error_code resume_thread_syscall(pid_t tid, int linux_signal);
 std::error_code interrupt_thread(pid_t tid);
 std::optional<unsigned long> event_message(pid_t tid);
 

@@ -19,12 +19,13 @@ std::expected<std::vector<PtraceTarget::Planned>, std::error_code> PtraceTarget:
   std::vector<Planned> out;
   for (const auto& a : actions) {
     const bool wildcard = a.thread.is_all() || a.thread.is_any() || a.thread.pid == -1;
-    if (!wildcard && (a.thread.pid > 0 && a.thread.pid != pid_)) return std::unexpected(make_error_code(errc::no_such_thread));
-    if (!wildcard && threads_.find(static_cast<pid_t>(a.thread.tid)) == nullptr)
+    if (wildcard) continue;
+    const Thread* t = threads_.find(static_cast<pid_t>(a.thread.tid));
+    if (t == nullptr || (a.thread.pid > 0 && a.thread.pid != t->pid))
       return std::unexpected(make_error_code(errc::no_such_thread));
   }
   for (auto& t : threads_) {
-    const ThreadId id{pid_, t->tid};
+    const ThreadId id{t->pid, t->tid};
     for (const auto& a : actions) {
       if (!a.thread.selects(id)) continue;
       if (a.kind != ResumeKind::stop) out.push_back({t.get(), a});
@@ -53,11 +54,11 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
   for (auto& p : *planned) {
     auto& pending = p.thread->pending;
     if (pending && pending->breakpoint_pc != 0 &&
-        (!software_.inserted(pending->breakpoint_pc) || p.thread->regs.pc() != pending->breakpoint_pc))
+        (!software_of(p.thread->pid).inserted(pending->breakpoint_pc) || p.thread->regs.pc() != pending->breakpoint_pc))
       pending.reset();
   }
   for (auto& p : *planned)
-    if (!p.thread->pending && p.thread->reported_bp != 0 && software_.inserted(p.thread->reported_bp) &&
+    if (!p.thread->pending && p.thread->reported_bp != 0 && software_of(p.thread->pid).inserted(p.thread->reported_bp) &&
         p.thread->regs.pc() == p.thread->reported_bp) {
       step_over(*p.thread, p.action);
       if (state_ == RunState::no_process) {
@@ -65,6 +66,12 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
         return {};
       }
     }
+  if (!orphan_events_.empty()) {
+    StopEvent event = std::move(orphan_events_.front());
+    orphan_events_.erase(orphan_events_.begin());
+    post_report(0, {std::move(event)});
+    return {};
+  }
   for (auto& p : *planned)
     if (p.thread->pending) {
       ThreadEvent event = std::move(*p.thread->pending);
@@ -72,12 +79,45 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
       post_report(p.thread->tid, std::move(event));
       return {};
     }
+  for (auto& p : *planned) p.thread->quick_step = planned->size() == 1 && p.action.kind != ResumeKind::cont &&
+                                                   step_is_quick(*p.thread);
   for (auto& p : *planned) start(*p.thread, p.action);
   if (!threads_.any_running()) {  // everything was told to stay stopped
     Thread& first = planned->empty() ? **threads_.begin() : *planned->front().thread;
     post_report(first.tid, {stop_event(first, gdb_signal::none, StopReason::signal)});
+  } else if (planned->size() == 1 && planned->front().thread->quick_step) {
+    post_quick_wait(planned->front().thread->tid);
   }
   return {};
+}
+
+// A step of one thread alone ends within microseconds, long before SIGCHLD has made its way
+// through asio's signal pipe and epoll: the loop waits for it with a blocking waitpid right away
+// (posted, so the stop is still delivered from the loop). Only when the instruction cannot wait
+// in the kernel (not syscall/sysenter/int): a blocking read must not freeze remora. Range steps
+// keep going the same way while they stay quick.
+bool PtraceTarget::step_is_quick(Thread& t) {
+  std::byte insn[2]{};
+  if (software_of(t.pid).read(t.regs.pc(), insn).bytes != 2) return false;
+  const auto b0 = std::to_integer<unsigned>(insn[0]), b1 = std::to_integer<unsigned>(insn[1]);
+  return !((b0 == 0x0f && (b1 == 0x05 || b1 == 0x34)) || b0 == 0xcd);
+}
+
+void PtraceTarget::post_quick_wait(pid_t tid) {
+  std::weak_ptr<PtraceTarget*> weak = self_;
+  const std::uint64_t generation = generation_;
+  asio::post(io_, [weak, generation, tid] {
+    if (auto self = weak.lock()) (*self)->quick_wait(generation, tid);
+  });
+}
+
+void PtraceTarget::quick_wait(std::uint64_t generation, pid_t tid) {
+  while (generation == generation_ && state_ == RunState::running) {
+    Thread* t = threads_.find(tid);
+    if (t == nullptr || !t->running || !t->stepping || !t->quick_step) return;
+    auto status = wait_blocking(tid);
+    if (!status || handle_event(*t, *status)) return;
+  }
 }
 
 // The thread sits on the breakpoint it reported: lift the int3, step this thread alone (the
@@ -86,19 +126,20 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
 void PtraceTarget::step_over(Thread& t, const ResumeAction& action) {
   const Addr at = t.reported_bp;
   t.reported_bp = 0;
-  (void)software_.lift(at);
+  SoftwareBreakpoints& software = software_of(t.pid);
+  (void)software.lift(at);
   t.stepping = true;
   t.step_from = 0;
   t.range.reset();
   t.regs.invalidate();
-  const int sig = action.kind == ResumeKind::step ? linux_signal_from_gdb(action.signal) : 0;
+  const int sig = action.kind == ResumeKind::step ? deliverable(linux_signal_from_gdb(action.signal)) : 0;
   if (resume_thread(t.tid, true, sig)) {
-    (void)software_.replant(at);
+    (void)software.replant(at);
     return;
   }
   t.running = true;
   auto status = wait_blocking(t.tid);
-  (void)software_.replant(at);
+  (void)software.replant(at);
   if (!status) {
     threads_.remove(t.tid);
     return;
@@ -115,20 +156,19 @@ void PtraceTarget::step_over(Thread& t, const ResumeAction& action) {
 }
 
 void PtraceTarget::start(Thread& t, const ResumeAction& action) {
-  int sig = linux_signal_from_gdb(action.signal);
-  if (sig == 0) sig = std::exchange(t.deferred_signal, 0);
+  int sig = deliverable(linux_signal_from_gdb(action.signal));
+  if (sig == 0) sig = deliverable(std::exchange(t.deferred_signal, 0));
   t.stepping = action.kind == ResumeKind::step || action.kind == ResumeKind::range_step;
   t.range.reset();
   if (action.kind == ResumeKind::range_step && action.range_start < action.range_end)
     t.range = std::pair{action.range_start, action.range_end};
   // Only a step needs its start pc (to tell an executed int3 from a step), and only when
   // there are int3s at all; the pc is usually cached from the stop reply anyway.
-  t.step_from = t.stepping && !software_.empty() ? t.regs.pc() : 0;
+  t.step_from = t.stepping && !software_of(t.pid).empty() ? t.regs.pc() : 0;
   t.reported_bp = 0;
   t.stop_signal = 0;
   t.regs.invalidate();
-  (void)resume_thread(t.tid, t.stepping, sig);  // a failure means it is exiting: its exit comes
-  t.running = true;
+  resume_ptrace(t, sig);
 }
 
 // Stops found synchronously are delivered from the loop, never from inside resume().

@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include "targets/ptrace/attacher.hpp"
+#include "targets/ptrace/hw_probe.hpp"
 #include "targets/ptrace/proc_files.hpp"
 #include "targets/ptrace/ptrace_ops.hpp"
 #include "targets/ptrace/signals.hpp"
@@ -29,7 +30,10 @@ std::error_code PtraceTarget::adopt(pid_t pid, const std::vector<pid_t>& tids, b
   pid_ = pid;
   launched_ = launched;
   threads_.clear();
-  for (pid_t tid : tids) threads_.add(tid);
+  for (pid_t tid : tids) threads_.add(tid, pid);
+  children_.clear();
+  orphan_events_.clear();
+  selected_ = 0;
   software_.forget_all();
   hardware_ = DebugRegisters{};
   state_ = RunState::stopped;
@@ -44,6 +48,9 @@ std::error_code PtraceTarget::adopt(pid_t pid, const std::vector<pid_t>& tids, b
 // a detach).
 void PtraceTarget::mark_process_gone(std::optional<StopEvent> final_state) {
   threads_.clear();
+  children_.clear();
+  orphan_events_.clear();
+  selected_ = 0;
   memory_.close();
   software_.forget_all();
   hardware_ = DebugRegisters{};
@@ -85,18 +92,84 @@ std::error_code PtraceTarget::detach() {
   ++generation_;
   if (state_ == RunState::running) stop_all(0);
   if (state_ == RunState::no_process) return {};  // it died while we stopped it
-  software_.remove_all();
-  const DebugRegisters cleared;
-  const bool had_hardware = !hardware_.empty();
-  for (auto& t : threads_) {
-    if (had_hardware) (void)cleared.apply(t->tid);
-    (void)t->regs.flush();
-    int sig = t->deferred_signal != 0 ? t->deferred_signal : t->stop_signal;
-    if (sig == SIGSTOP || sig == SIGTRAP) sig = 0;  // ours, not the program's
-    ::ptrace(PTRACE_DETACH, t->tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+  for (auto& [pid, child] : children_) {
+    child->software.remove_all();
+    detach_threads_of(pid, false);
   }
+  software_.remove_all();
+  detach_threads_of(pid_, !hardware_.empty());
   mark_process_gone(std::nullopt);
   return {};
+}
+
+// Each thread gets back the signal it stopped with (not ours: SIGSTOP, SIGTRAP).
+void PtraceTarget::detach_threads_of(pid_t pid, bool clear_debug_registers) {
+  const DebugRegisters cleared;
+  for (pid_t tid : threads_.tids()) {
+    Thread* t = threads_.find(tid);
+    if (t->pid != pid) continue;
+    if (clear_debug_registers) (void)cleared.apply(t->tid);
+    (void)t->regs.flush();
+    int sig = t->deferred_signal != 0 ? t->deferred_signal : t->stop_signal;
+    if (sig == SIGSTOP || sig == SIGTRAP) sig = 0;
+    ::ptrace(PTRACE_DETACH, t->tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+    threads_.remove(tid);
+  }
+}
+
+// `D;pid` with several processes: the others stay debugged. Detaching the main process makes
+// a kept fork child the main one (gdb's follow-fork-mode child).
+std::error_code PtraceTarget::detach_process(std::int64_t pid) {
+  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::running) return errc::target_running;
+  if (pid == pid_) {
+    if (children_.empty()) return detach();
+    software_.remove_all();
+    detach_threads_of(pid_, !hardware_.empty());
+    promote_child();
+    return {};
+  }
+  auto it = children_.find(static_cast<pid_t>(pid));
+  if (it == children_.end()) return errc::no_process;
+  it->second->software.remove_all();
+  detach_threads_of(it->first, false);
+  children_.erase(it);
+  if (selected_ == pid) selected_ = 0;
+  return {};
+}
+
+std::error_code PtraceTarget::select_process(std::int64_t pid) {
+  if (pid <= 0 || pid == pid_) {
+    selected_ = 0;
+    return {};
+  }
+  if (!children_.contains(static_cast<pid_t>(pid))) return errc::no_process;
+  selected_ = static_cast<pid_t>(pid);
+  return {};
+}
+
+// The main process is gone (detached or exited) while a fork child is kept: it takes its place.
+void PtraceTarget::promote_child() {
+  auto node = children_.extract(children_.begin());
+  ForkChild& child = *node.mapped();
+  pid_ = child.pid;
+  (void)memory_.open(pid_);
+  software_.copy_table_from(child.software);
+  hardware_ = DebugRegisters{};  // a fork child does not inherit debug registers
+  selected_ = 0;
+  if (Thread* leader = threads_.find(pid_)) current_stop_ = stop_event(*leader, gdb_signal::trap, StopReason::signal);
+}
+
+SoftwareBreakpoints& PtraceTarget::software_of(pid_t pid) {
+  if (pid != 0 && pid != pid_)
+    if (auto it = children_.find(pid); it != children_.end()) return it->second->software;
+  return software_;
+}
+
+ProcMemory& PtraceTarget::memory_of(pid_t pid) {
+  if (pid != 0 && pid != pid_)
+    if (auto it = children_.find(pid); it != children_.end()) return it->second->memory;
+  return memory_;
 }
 
 std::error_code PtraceTarget::kill() {
@@ -106,6 +179,7 @@ std::error_code PtraceTarget::kill() {
     return {};
   }
   ++generation_;
+  for (auto& [pid, child] : children_) ::kill(pid, SIGKILL);
   ::kill(pid_, SIGKILL);
   reap_all_after_kill();
   StopEvent killed;
@@ -116,44 +190,51 @@ std::error_code PtraceTarget::kill() {
   return {};
 }
 
-// The leader's exit is reported only after every other thread is reaped, so it goes last.
+// A leader's exit is reported only after every other thread is reaped, so leaders go last.
 void PtraceTarget::reap_all_after_kill() {
   auto reap = [](pid_t tid) {
     while (auto status = wait_blocking(tid))
       if (!WIFSTOPPED(*status)) break;
   };
-  for (pid_t tid : threads_.tids())
-    if (tid != pid_) reap(tid);
-  reap(pid_);
+  for (auto& t : threads_)
+    if (t->tid != t->pid) reap(t->tid);
+  for (auto& t : threads_)
+    if (t->tid == t->pid) reap(t->tid);
 }
 
 std::vector<ThreadId> PtraceTarget::threads() {
   std::vector<ThreadId> out;
   if (state_ == RunState::no_process) return out;
-  for (pid_t tid : threads_.tids()) out.push_back({pid_, tid});
+  for (auto& t : threads_) out.push_back({t->pid, t->tid});
   return out;
 }
 
 std::string PtraceTarget::thread_name(ThreadId thread) {
-  if (state_ == RunState::no_process || thread_for(thread) == nullptr) return {};
-  return task_name(pid_, static_cast<pid_t>(thread.tid));
+  if (state_ == RunState::no_process) return {};
+  const Thread* t = thread_for(thread);
+  return t != nullptr ? task_name(t->pid, t->tid) : std::string{};
 }
 
 // A wildcard picks the thread of the last stop (what `Hg0` means to gdb), else the first.
 Thread* PtraceTarget::thread_for(ThreadId thread) {
-  if (thread.pid > 0 && thread.pid != pid_) return nullptr;
   if (thread.is_any() || thread.is_all()) {
+    if (thread.pid > 0 && thread.pid != pid_) {  // pN.-1 / pN.0: that process's first thread
+      for (auto& t : threads_)
+        if (t->pid == thread.pid) return t.get();
+      return nullptr;
+    }
     if (current_stop_)
       if (Thread* t = threads_.find(static_cast<pid_t>(current_stop_->thread.tid))) return t;
     return threads_.empty() ? nullptr : threads_.begin()->get();
   }
-  return threads_.find(static_cast<pid_t>(thread.tid));
+  Thread* t = threads_.find(static_cast<pid_t>(thread.tid));
+  return t != nullptr && (thread.pid <= 0 || thread.pid == t->pid) ? t : nullptr;
 }
 
 StopEvent PtraceTarget::stop_event(const Thread& t, int gdb_signal, StopReason reason) const {
   StopEvent e;
   e.kind = StopKind::stopped;
-  e.thread = {pid_, t.tid};
+  e.thread = {t.pid, t.tid};
   e.signal = gdb_signal;
   e.reason = reason;
   return e;
@@ -162,12 +243,12 @@ StopEvent PtraceTarget::stop_event(const Thread& t, int gdb_signal, StopReason r
 // Memory stays readable while running (/proc/PID/mem does not need a stopped tracee).
 Transfer PtraceTarget::read_virtual(Addr addr, std::span<std::byte> out) {
   if (state_ == RunState::no_process) return {0, errc::no_process};
-  return software_.read(addr, out);
+  return selected_software().read(addr, out);
 }
 
 Transfer PtraceTarget::write_virtual(Addr addr, std::span<const std::byte> data) {
   if (state_ == RunState::no_process) return {0, errc::no_process};
-  return software_.write(addr, data);
+  return selected_software().write(addr, data);
 }
 
 const TargetDescription& PtraceTarget::description() const { return host_description(); }
@@ -189,13 +270,16 @@ std::error_code PtraceTarget::write_register(ThreadId thread, unsigned regnum, s
 }
 
 // DR7 has no read-only condition: watch_read is a read/write watch (the protocol layer decides
-// what gdb is offered).
-bool PtraceTarget::supports(BreakpointKind) const { return true; }
+// what gdb is offered). The debug-register kinds exist only where #DB is actually raised.
+bool PtraceTarget::supports(BreakpointKind kind) const {
+  return kind == BreakpointKind::software || debug_registers_fire();
+}
 
 std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t length) {
   if (state_ == RunState::no_process) return errc::no_process;
   if (state_ == RunState::running) return errc::target_running;
-  if (kind == BreakpointKind::software) return software_.insert(addr);
+  if (kind == BreakpointKind::software) return selected_software().insert(addr);
+  if (!supports(kind)) return errc::not_supported;
   if (auto ec = hardware_.insert(kind, addr, length)) return ec;
   if (auto ec = apply_debug_registers()) {
     (void)hardware_.remove(kind, addr, length);
@@ -208,7 +292,7 @@ std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t
 std::error_code PtraceTarget::remove(BreakpointKind kind, Addr addr, std::size_t length) {
   if (state_ == RunState::no_process) return errc::no_process;
   if (state_ == RunState::running) return errc::target_running;
-  if (kind == BreakpointKind::software) return software_.remove(addr);
+  if (kind == BreakpointKind::software) return selected_software().remove(addr);
   if (auto ec = hardware_.remove(kind, addr, length)) return ec;
   return apply_debug_registers();
 }
@@ -222,7 +306,7 @@ std::error_code PtraceTarget::apply_debug_registers() {
 
 std::vector<MemoryRegion> PtraceTarget::regions() {
   if (state_ == RunState::no_process) return {};
-  return read_maps(pid_);
+  return read_maps(selected_ != 0 ? selected_ : pid_);
 }
 
 std::expected<std::unique_ptr<PtraceTarget>, std::string> make_ptrace_target(asio::io_context& io,

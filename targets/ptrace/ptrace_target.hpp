@@ -8,6 +8,7 @@
 #include <asio/signal_set.hpp>
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -47,7 +48,8 @@ class PtraceTarget final : public Target,
                            private MemoryAccess,
                            private RegisterAccess,
                            private BreakpointControl,
-                           private MemoryRegions {
+                           private MemoryRegions,
+                           private XferObjects {
  public:
   explicit PtraceTarget(asio::io_context& io);
   ~PtraceTarget() override;  // kills a launched process, detaches from an attached one
@@ -63,6 +65,9 @@ class PtraceTarget final : public Target,
 
   ProcessControl* process_control() override { return this; }
   SignalControl* signal_control() override { return this; }
+  XferObjects* xfer_objects() override { return this; }
+  ReportedEvents reportable_events() const override { return {true, true, true, true}; }
+  void set_reported_events(const ReportedEvents& events) override { reported_ = events; }
 
   // Target
   MemoryAccess& memory() override { return *this; }
@@ -85,6 +90,8 @@ class PtraceTarget final : public Target,
   std::expected<StopEvent, std::error_code> attach(std::int64_t pid) override;
   std::error_code kill_process(std::int64_t pid) override;
   std::optional<LaunchRequest> initial_launch() const override { return initial_; }
+  std::error_code detach_process(std::int64_t pid) override;
+  std::error_code select_process(std::int64_t pid) override;
 
   // SignalControl
   void set_pass_signals(std::vector<int> gdb_signals) override;
@@ -108,6 +115,26 @@ class PtraceTarget final : public Target,
   std::error_code apply_debug_registers();
   // MemoryRegions
   std::vector<MemoryRegion> regions() override;
+  // XferObjects (ptrace_xfer.cpp)
+  std::vector<Object> objects() const override;
+  std::expected<std::string, std::error_code> read(std::string_view name, std::string_view annex) override;
+  std::expected<std::size_t, std::error_code> write(std::string_view name, std::string_view annex,
+                                                    std::uint64_t offset, std::span<const std::byte> data) override;
+  Thread* siginfo_thread();
+
+  // A fork child kept traced (fork events reported): a process of its own, with its own memory
+  // and its copy of the parent's int3s. Its threads are in threads_ with their pid.
+  struct ForkChild {
+    explicit ForkChild(pid_t p) : pid(p) {}
+    pid_t pid;
+    ProcMemory memory;
+    SoftwareBreakpoints software{memory};
+  };
+  SoftwareBreakpoints& software_of(pid_t pid);
+  SoftwareBreakpoints& selected_software() { return software_of(selected_); }
+  ProcMemory& memory_of(pid_t pid);
+  void promote_child();
+  void detach_threads_of(pid_t pid, bool clear_debug_registers);
 
   // Process lifetime (ptrace_target.cpp)
   std::error_code adopt(pid_t pid, const std::vector<pid_t>& tids, bool launched);
@@ -125,11 +152,18 @@ class PtraceTarget final : public Target,
   void note_queued_trap(Thread& t);
   Classified classify_exec(Thread& t);
   void release_fork_child(pid_t child, bool vfork);
-  void adopt_clone(pid_t new_tid);
+  Classified classify_fork(Thread& t, int event);
+  Classified classify_syscall(Thread& t);
+  Classified classify_exit(Thread& t, int status);
+  void child_process_exit(pid_t pid);
+  bool wait_leader(Thread& leader);
+  void adopt_clone(pid_t new_tid, pid_t pid);
   void absorb(Thread& t, int status);
   void stop_all(pid_t except);
-  bool report_now(Thread& t, ThreadEvent event);
+  bool report_now(pid_t tid, ThreadEvent event);
   void resume_same(Thread& t, int linux_signal = 0);
+  void resume_ptrace(Thread& t, int linux_signal);
+  int deliverable(int linux_signal) const;
   StopEvent stop_event(const Thread& t, int gdb_signal, StopReason reason) const;
 
   // Running (ptrace_resume.cpp)
@@ -141,6 +175,9 @@ class PtraceTarget final : public Target,
   void step_over(Thread& t, const ResumeAction& action);
   void start(Thread& t, const ResumeAction& action);
   void post_report(pid_t tid, ThreadEvent event);
+  void post_quick_wait(pid_t tid);
+  void quick_wait(std::uint64_t generation, pid_t tid);
+  bool step_is_quick(Thread& t);
   void deliver_posted(std::uint64_t generation, pid_t tid, const ThreadEvent& event);
 
   asio::io_context& io_;
@@ -159,6 +196,14 @@ class PtraceTarget final : public Target,
   std::optional<StopEvent> current_stop_;
   std::optional<LaunchRequest> initial_;
   std::set<int> pass_signals_;  // Linux numbers
+  std::optional<std::set<int>> program_signals_;  // Linux numbers; nullopt: every signal
+  std::optional<std::set<int>> catch_syscalls_;   // nullopt: none; empty: every syscall
+  ReportedEvents reported_;
+  std::map<pid_t, std::unique_ptr<ForkChild>> children_;
+  // Exits found while stopping everything (a thread's `w`, a kept child's exit): no thread is
+  // left to hold them, so they wait here and are reported one per resume, before anything runs.
+  std::vector<StopEvent> orphan_events_;
+  pid_t selected_ = 0;  // the process memory and breakpoints apply to (0 or pid_: the main one)
   std::string last_error_;
   // Bumped by every resume, kill and detach, so a posted stop from an earlier run is dropped.
   std::uint64_t generation_ = 0;

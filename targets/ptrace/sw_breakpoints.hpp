@@ -36,6 +36,8 @@ class SoftwareBreakpoints {
   void forget_all() { table_.clear(); }
   // Writes the original bytes into another process's memory (a fork child inherits the int3s).
   void restore_in(const ProcMemory& other) const;
+  // Takes over another table whose int3s are planted in this memory too (a fork child's copy).
+  void copy_table_from(const SoftwareBreakpoints& other) { table_ = other.table_; }
 
   Transfer read(Addr addr, std::span<std::byte> out) const;
   Transfer write(Addr addr, std::span<const std::byte> data);

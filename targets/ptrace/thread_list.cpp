@@ -4,10 +4,10 @@
 
 namespace remora::targets::ptrace {
 
-Thread& ThreadList::add(pid_t tid) {
+Thread& ThreadList::add(pid_t tid, pid_t pid) {
   static const XstateLayout layout = probe_xstate_layout();
   if (Thread* existing = find(tid)) return *existing;
-  threads_.push_back(std::make_unique<Thread>(tid, layout));
+  threads_.push_back(std::make_unique<Thread>(tid, pid, layout));
   return *threads_.back();
 }
 
@@ -30,6 +30,10 @@ std::vector<pid_t> ThreadList::tids() const {
 
 bool ThreadList::any_running() const {
   return std::any_of(threads_.begin(), threads_.end(), [](const auto& t) { return t->running; });
+}
+
+bool ThreadList::any_of_process(pid_t pid) const {
+  return std::any_of(threads_.begin(), threads_.end(), [pid](const auto& t) { return t->pid == pid; });
 }
 
 }  // namespace remora::targets::ptrace

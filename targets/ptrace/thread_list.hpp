@@ -20,9 +20,10 @@ struct ThreadEvent {
 };
 
 struct Thread {
-  Thread(pid_t id, const XstateLayout& layout) : tid(id), regs(id, layout) {}
+  Thread(pid_t id, pid_t process, const XstateLayout& layout) : tid(id), pid(process), regs(id, layout) {}
 
   pid_t tid;
+  pid_t pid;                    // its process (thread group): the main one or a kept fork child
   RegisterSet regs;
   bool running = false;
   bool stepping = false;        // resumed with PTRACE_SINGLESTEP
@@ -37,17 +38,27 @@ struct Thread {
   int stop_signal = 0;          // Linux signal it stopped with (given back on detach)
   int deferred_signal = 0;      // a pass signal caught while stopping everything: delivered on resume
   std::optional<ThreadEvent> pending;  // found while stopping everything: reported on the next resume
+  // The leader called pthread_exit while other threads run: a zombie that reports nothing
+  // until the last thread exits, so stopping everything must not wait for it.
+  bool zombie = false;
+  // Catching syscalls: inside a syscall whose entry was seen (the next syscall stop is its return).
+  bool in_syscall = false;
+  // Stepping alone over an instruction that cannot wait in the kernel: the loop may wait for
+  // the step with a blocking waitpid (ptrace_resume.cpp).
+  bool quick_step = false;
+  int syscall_nr = -1;
 };
 
 class ThreadList {
  public:
-  Thread& add(pid_t tid);  // registers laid out as this CPU's XSAVE area (probed once)
+  Thread& add(pid_t tid, pid_t pid);  // registers laid out as this CPU's XSAVE area (probed once)
   Thread* find(pid_t tid);
   void remove(pid_t tid);
   void clear() { threads_.clear(); }
   bool empty() const { return threads_.empty(); }
   std::vector<pid_t> tids() const;  // a snapshot, safe to iterate while threads come and go
   bool any_running() const;
+  bool any_of_process(pid_t pid) const;
 
   auto begin() { return threads_.begin(); }
   auto end() { return threads_.end(); }

@@ -20,8 +20,11 @@
 #include "rsp/codec.hpp"
 #include "rsp/packets/control.hpp"
 #include "rsp/packets/execution.hpp"
+#include "rsp/packets/lldb.hpp"
 #include "rsp/packets/memory.hpp"
 #include "rsp/packets/registers.hpp"
+#include "rsp/packets/process.hpp"
+#include "rsp/packets/process_query.hpp"
 #include "rsp/packets/thread_id.hpp"
 #include "tests/fuzz/coverage_sink.hpp"
 
@@ -72,6 +75,25 @@ void verify(const p::Breakpoint& b, std::string_view in) {
 void verify(const p::VCont& v, std::string_view in) { check(!v.actions.empty(), "vCont without actions", in); }
 void verify(const p::WriteRegister& w, std::string_view in) { check(!w.value.empty(), "P without a value", in); }
 void verify(const p::Resume& r, std::string_view in) { check(r.signal >= 0 && r.signal <= 0xff, "bad signal", in); }
+
+void verify(const p::SearchMemory& q, std::string_view in) {
+  check(!wraps(q.addr, q.length) && !q.pattern.empty(), "qSearch range wraps or pattern empty", in);
+}
+void verify(const p::MemoryCrc& c, std::string_view in) { check(!wraps(c.addr, c.length), "qCRC range wraps", in); }
+void verify(const p::SignalList& l, std::string_view in) {
+  for (int sig : l.signals) check(sig >= 0 && sig <= 0xff, "signal out of range", in);
+}
+void verify(const p::RegisterInfoQuery& q, std::string_view in) { check(q.regnum <= 0xffff, "regnum > 0xffff", in); }
+void verify(const p::AllocateMemory& a, std::string_view in) { check(a.size > 0, "_M of size 0", in); }
+void verify(const p::ThreadStopInfoQuery& q, std::string_view in) { verify(q.thread, in); }
+void verify(const p::RestoreRegisterState& r, std::string_view in) {
+  // The id came in decimal; lldb echoes back what QSaveRegisterState printed.
+  check(std::to_string(r.id).size() <= in.size(), "restore id grew", in);
+  if (r.thread) verify(*r.thread, in);
+}
+void verify(const p::SaveRegisterState& r, std::string_view in) {
+  if (r.thread) verify(*r.thread, in);
+}
 
 template <auto Decode>
 void run(const char* name, std::string_view in) {
@@ -136,6 +158,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   REMORA_RUN(p, decode_read_register);
   REMORA_RUN(p, decode_write_register);
   REMORA_RUN(p, parse_thread_id);
+  REMORA_RUN(p, decode_vrun);
+  REMORA_RUN(p, decode_restart);
+  REMORA_RUN(p, decode_set_environment);
+  REMORA_RUN(p, decode_unset_environment);
+  REMORA_RUN(p, decode_working_dir);
+  REMORA_RUN(p, decode_switch);
+  REMORA_RUN(p, decode_signal_list);
+  REMORA_RUN(p, decode_catch_syscalls);
+  REMORA_RUN(p, decode_xfer_object);
+  REMORA_RUN(p, decode_thread_extra_info);
+  REMORA_RUN(p, decode_search_memory);
+  REMORA_RUN(p, decode_crc);
+  REMORA_RUN(p, decode_register_info);
+  REMORA_RUN(p, decode_memory_region_info);
+  REMORA_RUN(p, decode_allocate_memory);
+  REMORA_RUN(p, decode_deallocate_memory);
+  REMORA_RUN(p, decode_save_register_state);
+  REMORA_RUN(p, decode_restore_register_state);
+  REMORA_RUN(p, decode_thread_stop_info);
+  REMORA_RUN(p, decode_watchpoint_support_info);
 #undef REMORA_RUN
   codec_round_trips(in);
   return 0;

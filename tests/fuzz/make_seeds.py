@@ -102,9 +102,71 @@ ROUTES = {
     "QThreadSuffixSupported": (["QThreadSuffixSupported"], ["QThreadSuffixSupported:1"]),
     "QListThreadsInStopReply": (["QListThreadsInStopReply"], ["QListThreadsInStopReply;"]),
     "QEnableErrorStrings": (["QEnableErrorStrings"], ["QEnableErrorStrings,1"]),
+    # routes_process.cpp (issue 4): the emulated target has no ProcessControl/SignalControl/XferObjects,
+    # so valid forms mostly get the empty reply; they still reach the decoders and handlers' gates.
+    "vRun": ([f"vRun;{hexs('/bin/true')};{hexs('a')};", "vRun;"], ["vRun", "vRun;zz", "vRun;616", "vRun;6100"]),
+    "vAttach": (["vAttach;1"], ["vAttach", "vAttach;zz"]),
+    "R": (["R0", "R"], ["Rx"]),
+    "QEnvironmentHexEncoded": ([f"QEnvironmentHexEncoded:{hexs('A=1=2')}"],
+                               [f"QEnvironmentHexEncoded:{hexs('A')}", "QEnvironmentHexEncoded"]),
+    "QEnvironmentUnset": ([f"QEnvironmentUnset:{hexs('A')}"], ["QEnvironmentUnset:", "QEnvironmentUnset"]),
+    "QEnvironmentReset": (["QEnvironmentReset"], ["QEnvironmentReset:1"]),
+    "QSetWorkingDir": ([f"QSetWorkingDir:{hexs('/tmp')}", "QSetWorkingDir:"], ["QSetWorkingDir", "QSetWorkingDir:2f00"]),
+    "QDisableRandomization": (["QDisableRandomization:1", "QDisableRandomization:0"],
+                              ["QDisableRandomization:2", "QDisableRandomization:"]),
+    "QStartupWithShell": (["QStartupWithShell:1"], ["QStartupWithShell"]),
+    "QPassSignals": (["QPassSignals:e;14;", "QPassSignals:"], ["QPassSignals:100", "QPassSignals:;"]),
+    "QProgramSignals": (["QProgramSignals:2;9;"], ["QProgramSignals"]),
+    "QCatchSyscalls": (["QCatchSyscalls:1", "QCatchSyscalls:1;1;3c", "QCatchSyscalls:0"],
+                       ["QCatchSyscalls:0;1", "QCatchSyscalls:2"]),
+    "QThreadEvents": (["QThreadEvents:1", "QThreadEvents:0"], ["QThreadEvents:x"]),
+    "qThreadExtraInfo": (["qThreadExtraInfo,1", "qThreadExtraInfo,p1.1", "qThreadExtraInfo,2"],
+                         ["qThreadExtraInfo", "qThreadExtraInfo,zz"]),
+    "qSearch:memory": ([f"qSearch:memory:{h(TEXT)};100;\x90\x90", f"qSearch:memory:{h(DATA)};10000;a}}]",
+                        f"qSearch:memory:{h(ROM)};100000;xyz"],
+                       ["qSearch:memory:0;1;", "qSearch:memory:ffffffffffffffff;2;a", "qSearch:memory:1000"]),
+    "qCRC": ([f"qCRC:{h(TEXT)},100", f"qCRC:{h(ROM)},100000", "qCRC:0,0"], ["qCRC:1000", "qCRC:ffffffffffffffff,2"]),
+    "qXfer:auxv": (["qXfer:auxv:read::0,100"], ["qXfer:auxv:read::0", "qXfer:auxv:erase::0,1"]),
+    "qXfer:exec-file": (["qXfer:exec-file:read:1:0,100"], ["qXfer:exec-file:read"]),
+    "qXfer:libraries": (["qXfer:libraries:read::0,100"], ["qXfer:libraries:read::zz,1"]),
+    "qXfer:libraries-svr4": (["qXfer:libraries-svr4:read::0,100"], ["qXfer:libraries-svr4:write::0"]),
+    "qXfer:osdata": (["qXfer:osdata:read:processes:0,100"], ["qXfer:osdata:read::0,"]),
+    "qXfer:siginfo": (["qXfer:siginfo:read::0,80", "qXfer:siginfo:write::0:abc"],
+                      ["qXfer:siginfo:write::0:a}", "qXfer:siginfo:write:0"]),
+    "qXfer:threads": (["qXfer:threads:read::0,fff", "qXfer:threads:read::10,10", "qXfer:threads:read:x:0,10"],
+                      ["qXfer:threads:read::0", "qXfer:threads:write:0"]),
+    # routes_lldb.cpp: the emulated target has memory regions and an allocator (first block at
+    # 0x10000000), so _M / _m / qMemoryRegionInfo reach their targets' work, not just the gate.
+    "qHostInfo": (["qHostInfo"], ["qHostInfo:1"]),
+    "qProcessInfo": (["qProcessInfo"], ["qProcessInfo;"]),
+    "qRegisterInfo": (["qRegisterInfo0", "qRegisterInfo10", "qRegisterInfo11", "qRegisterInfo1000"],
+                      ["qRegisterInfo",                # empty_field
+                       "qRegisterInfozz",              # bad_hex
+                       "qRegisterInfo10000"]),         # overflow
+    "qGetWorkingDir": (["qGetWorkingDir"], ["qGetWorkingDir:2f"]),
+    "qWatchpointSupportInfo": (["qWatchpointSupportInfo:", "qWatchpointSupportInfo"], ["qWatchpointSupportInfo:1"]),
+    "jThreadsInfo": (["jThreadsInfo"], ["jThreadsInfo:"]),
+    "qThreadStopInfo": (["qThreadStopInfo1", "qThreadStopInfop1.1", "qThreadStopInfo2"],
+                        ["qThreadStopInfo", "qThreadStopInfozz", "qThreadStopInfop1.zz"]),
+    "qMemoryRegionInfo": ([f"qMemoryRegionInfo:{h(TEXT)}", f"qMemoryRegionInfo:{h(GAP)}", "qMemoryRegionInfo:0",
+                           f"qMemoryRegionInfo:{h(JIT + 0x10)}", "qMemoryRegionInfo:ffffffffffffffff"],
+                          ["qMemoryRegionInfo",            # missing_field
+                           "qMemoryRegionInfo:",           # empty_field
+                           "qMemoryRegionInfo:zz"]),
+    "_M": (["_M1000,rw", "_M2001,rwx", "_M1,", "_M200000000,r"],
+           ["_M1000",                       # missing_field
+            "_M0,r",                        # bad_value (size 0)
+            "_M1000,rr", "_M1000,q", "_Mzz,r"]),
+    "_m": (["_m10000000", f"_m{h(TEXT)}"], ["_m", "_mzz", "_m11112222333344445"]),
+    "QSaveRegisterState": (["QSaveRegisterState", "QSaveRegisterState;thread:1;", "QSaveRegisterState;thread:2;"],
+                           ["QSaveRegisterState:1", "QSaveRegisterState;thread:zz;"]),
+    "QRestoreRegisterState": (["QRestoreRegisterState:1", "QRestoreRegisterState:1;thread:1;"],
+                              ["QRestoreRegisterState", "QRestoreRegisterState:", "QRestoreRegisterState:x",
+                               "QRestoreRegisterState:4294967296", "QRestoreRegisterState:1;thread:zz;"]),
 }
 
-UNKNOWN = ["qFoo", "vMustReplyEmpty", "jThreadsInfo", "_M1000,rwx", "qAttachedX", "vContX", "qHostInfo",
+# Packets no route takes (a name must end at a separator unless its route takes any suffix).
+UNKNOWN = ["qFoo", "vMustReplyEmpty", "qTStatus", "qAttachedX", "vContX", "qHostInfoX", "jThreadsInfoX", "_X1000",
            "vFile:open:6a7573742070726f62696e67,0,1c0"]
 
 CLOSING = {"D", "k", "vKill"}  # these end the connection (the fuzzer then reconnects)
@@ -140,7 +202,14 @@ GDB_HELLO = ["qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;fork-events
              "?", "qfThreadInfo", "qsThreadInfo", "qAttached:1", "Hc-1", "qC", "g", f"m{h(TEXT)},40"]
 LLDB_HELLO = ["QStartNoAckMode", "qSupported:xmlRegisters=i386,arm,mips", "QThreadSuffixSupported",
               "QListThreadsInStopReply", "qHostInfo", "vCont?", "qVAttachOrWaitSupported", "QEnableErrorStrings",
-              "qProcessInfo", "qC", "?", "x0,0", "p10;thread:1;", f"x{h(TEXT)},200", "jThreadsInfo"]
+              "qProcessInfo", "qC", "qRegisterInfo0", "qRegisterInfo1", "qGetWorkingDir", "?", "qThreadStopInfo1",
+              "x0,0", "p10;thread:1;", f"x{h(TEXT)},200", "jThreadsInfo", "qWatchpointSupportInfo:",
+              f"qMemoryRegionInfo:{h(TEXT)}"]
+# lldb's expression evaluation: save registers, allocate and write code, restore, free.
+LLDB_EXPRESSION = ["QSaveRegisterState;thread:1;", "_M1000,rwx", "qMemoryRegionInfo:10000000",
+                   "M10000000,2:ebfe", "P10=" + le64(0x10000000) + ";thread:1;", "m10000000,4",
+                   "QRestoreRegisterState:1;thread:1;", "QRestoreRegisterState:1", "p10;thread:1;", "_m10000000",
+                   "_m10000000", "qMemoryRegionInfo:10000000", "m10000000,4"]
 
 
 def session_seeds():
@@ -159,6 +228,8 @@ def session_seeds():
     seeds["hello-gdb"] = mode() + conversation(GDB_HELLO)
     seeds["hello-gdb-split"] = mode(chunking=3) + conversation(GDB_HELLO)
     seeds["hello-lldb"] = mode(no_ack=True) + conversation(LLDB_HELLO, acks=False)
+    seeds["lldb-expression"] = mode(no_ack=True) + conversation(LLDB_EXPRESSION, acks=False)
+    seeds["lldb-save-limit"] = mode(no_ack=True) + conversation(["QSaveRegisterState"] * 66, acks=False)
     seeds["unknown"] = mode() + conversation(UNKNOWN)
     # Framing: NACKs, bad checksums (with and without acks), oversized frames, interrupts, junk.
     seeds["frame-nack"] = mode() + frame("g") + b"-" + b"-" + frame("?") + b"+-"
@@ -210,6 +281,9 @@ def decoder_seeds():
         "100", "g1", "c-1", "gp1.1", "x1", "g", "10;thread:1;", ";thread:p1.1;", ";foo", "10=0011", "10=", "10=0",
         "10000=00", "=00", "0011;thread:zz", "}", "ab}]c}\x03", "$#*}", "AbCdEf", "deadbeef", "0x10", " 1", "1 ",
         "18446744073709551615", "18446744073709551616", "12a",
+        ":413d31", ":41", ":read::0,10", ":write::0:a}]", ":1000;4;ab", ":1000,4", ";2f62696e;6162",
+        "10000", ":400000", "1000,rw", "1000,rwx", "1000,", "0,r", "1000,rr", "1000,q", ";thread:1;", ":1;thread:1;",
+        ":4294967296", ":1;thread:zz;",
     ]
     return {f"{i:03d}": t.encode("latin-1") for i, t in enumerate(texts)}
 

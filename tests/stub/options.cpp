@@ -179,18 +179,93 @@ TEST_CASE("PROG and its arguments follow COMM, even ones that look like options"
   REQUIRE(o);
   CHECK(o->once);
   CHECK(o->program == std::vector<std::string>{"./prog", "--once", "-x", "arg"});
+  CHECK(o->target == TargetKind::ptrace);  // a program means the ptrace backend
+  CHECK_FALSE(check_supported(*o));
+  // ... unless the emulated target was asked for.
+  o = parse({"--target", "emulated", ":1", "./prog"});
+  REQUIRE(o);
   auto unsupported = check_supported(*o);
   REQUIRE(unsupported);
-  CHECK(unsupported->message.find("ptrace") != std::string::npos);
+  CHECK(unsupported->message.find("emulated") != std::string::npos);
 }
 
-TEST_CASE("--attach parses but this build cannot honour it") {
+TEST_CASE("--attach takes the PID after COMM") {
   auto o = parse({"--attach", ":1", "1234"});
   REQUIRE(o);
   CHECK(o->attach);
-  auto unsupported = check_supported(*o);
-  REQUIRE(unsupported);
-  CHECK(unsupported->message.find("attach") != std::string::npos);
+  CHECK(o->attach_pid == 1234);
+  CHECK(o->program.empty());
+  CHECK(o->target == TargetKind::ptrace);
+  CHECK_FALSE(check_supported(*o));
+  CHECK(error_of({"--attach", ":1"}).find("PID") != std::string::npos);
+  CHECK(error_of({"--attach", ":1", "12x"}).find("12x") != std::string::npos);
+  CHECK(error_of({"--attach", ":1", "0"}).find("PID") != std::string::npos);
+  CHECK(error_of({"--attach", ":1", "5", "6"}).find("PID") != std::string::npos);
+  CHECK(error_of({"--attach", "--multi", ":1", "5"}).find("--multi") != std::string::npos);
+  o = parse({"--attach", "--target", "emulated", ":1", "7"});
+  REQUIRE(o);
+  REQUIRE(check_supported(*o));
+}
+
+TEST_CASE("--multi without PROG is a ptrace server; a bare COMM stays emulated") {
+  auto o = parse({"--multi", ":1"});
+  REQUIRE(o);
+  CHECK(o->target == TargetKind::ptrace);
+  CHECK(o->program.empty());
+  o = parse({":1"});
+  REQUIRE(o);
+  CHECK(o->target == TargetKind::emulated);
+  o = parse({"--target", "ptrace", ":1"});
+  REQUIRE(o);
+  CHECK(o->target == TargetKind::ptrace);
+  CHECK(error_of({"--target", "qemu", ":1"}).find("qemu") != std::string::npos);
+}
+
+TEST_CASE("gdbserver's launch options") {
+  auto o = parse({"--wrapper", "env", "-i", "A=1", "--", "--no-startup-with-shell", "--no-disable-randomization",
+                  ":1", "prog", "--wrapper"});
+  REQUIRE(o);
+  CHECK(o->launch.wrapper == std::vector<std::string>{"env", "-i", "A=1"});
+  CHECK(o->launch.startup_with_shell == std::optional<bool>(false));
+  CHECK(o->launch.disable_randomization == std::optional<bool>(false));
+  CHECK(o->program == std::vector<std::string>{"prog", "--wrapper"});
+  o = parse({"--startup-with-shell", "--disable-randomization", ":1", "prog"});
+  REQUIRE(o);
+  CHECK(o->launch.startup_with_shell == std::optional<bool>(true));
+  CHECK(o->launch.disable_randomization == std::optional<bool>(true));
+  o = parse({":1", "prog"});
+  REQUIRE(o);
+  CHECK_FALSE(o->launch.startup_with_shell);  // the backend's default (a shell, ASLR off)
+  CHECK_FALSE(o->launch.disable_randomization);
+  CHECK(o->launch.wrapper.empty());
+  CHECK(error_of({"--wrapper", "env", ":1", "prog"}).find("--") != std::string::npos);
+  CHECK(error_of({"--wrapper", "--", ":1", "prog"}).find("wrapper") != std::string::npos);
+  CHECK(error_of({"--startup-with-shell", "--no-startup-with-shell", ":1", "p"}).find("contradict") !=
+        std::string::npos);
+  CHECK(error_of({"--no-startup-with-shell", ":1"}).find("PROG") != std::string::npos);
+}
+
+TEST_CASE("--debug and --remote-debug trace to stderr; stdio spelled gdbserver's way") {
+  for (const char* flag : {"--debug", "--remote-debug"}) {
+    CAPTURE(flag);
+    auto o = parse({flag, ":1"});
+    REQUIRE(o);
+    CHECK(o->trace == std::optional<std::string>(""));
+  }
+  auto o = parse({"--debug", "--trace=/tmp/x.log", ":1"});
+  REQUIRE(o);
+  CHECK(o->trace == std::optional<std::string>("/tmp/x.log"));
+  o = parse({"stdio", "prog"});
+  REQUIRE(o);
+  CHECK(std::holds_alternative<StdioComm>(o->comm));
+}
+
+TEST_CASE("--version names remora and its gdbserver compatibility") {
+  auto o = parse({"--version"});
+  REQUIRE(o);
+  REQUIRE(o->print_and_exit);
+  CHECK(o->print_and_exit->starts_with("remora 0."));
+  CHECK(o->print_and_exit->find("configured as \"x86_64-linux-gnu\"") != std::string::npos);
 }
 
 TEST_CASE("usage errors") {

@@ -27,10 +27,10 @@ struct FakeClient final : Client {
     shut_down = true;
     finish(false);
   }
-  void finish(bool exit_server) {
+  void finish(bool exit_server, bool process_done = false) {
     std::error_code ignored;
     stream.input.close(ignored);
-    if (done) std::exchange(done, nullptr)(ClientEnd{exit_server});
+    if (done) std::exchange(done, nullptr)(ClientEnd{exit_server, process_done});
   }
 };
 
@@ -121,6 +121,47 @@ TEST_CASE("one client at a time; the second is closed without a byte") {
   char got[5] = {};
   asio::read(f.clients[0]->stream.input, asio::buffer(got), ec);
   CHECK(std::string(got, 5) == "$?#3f");
+}
+
+TEST_CASE("a client leaving says so in gdbserver's words; a finished process ends the server") {
+  SUBCASE("keep listening") {
+    Fixture f;
+    auto server = f.make(loopback_any_port());
+    REQUIRE(server->start());
+    auto a = f.connect(server->port());
+    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    f.lines.clear();
+    f.clients[0]->finish(false);
+    REQUIRE(f.run_until([&] { return !server->has_client(); }));
+    REQUIRE(f.lines.size() >= 2);
+    CHECK(f.lines[0] == "Remote side has terminated connection.  GDBserver will reopen the connection.");
+    CHECK(f.lines[1] == "Listening on port " + std::to_string(server->port()));
+    CHECK_FALSE(f.finished);
+  }
+  SUBCASE("the process is gone (not --multi): exit without the reopen line") {
+    Fixture f;
+    auto server = f.make(loopback_any_port());
+    REQUIRE(server->start());
+    auto a = f.connect(server->port());
+    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    f.lines.clear();
+    f.clients[0]->finish(false, true);
+    REQUIRE(f.run_until([&] { return f.finished; }));
+    CHECK_FALSE(f.saw("reopen"));
+  }
+}
+
+TEST_CASE("bind() then begin(): nothing is announced before begin()") {
+  Fixture f;
+  auto server = f.make(loopback_any_port());
+  REQUIRE(server->bind());
+  CHECK(server->port() != 0);
+  CHECK(f.lines.empty());
+  server->begin();
+  REQUIRE_FALSE(f.lines.empty());
+  CHECK(f.lines[0] == "Listening on port " + std::to_string(server->port()));
+  auto a = f.connect(server->port());
+  REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
 }
 
 TEST_CASE("after a client leaves, the next one is served; --once exits instead") {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 volatile long remora_counter;
@@ -43,7 +45,32 @@ static int run_threads(void) {
   pthread_barrier_init(&barrier, NULL, 4);
   for (long i = 0; i < 4; ++i) pthread_create(&threads[i], NULL, worker, (void*)(i + 1));
   for (int i = 0; i < 4; ++i) pthread_join(threads[i], NULL);
+  /* A joined thread may not have been reaped by the tracer yet; exiting at once would make its
+   * exit event moot (the process exit is the news). */
+  usleep(50 * 1000);
   return 0;
+}
+
+/* fork: the child calls remora_break_here(1) and exits 5; the parent then calls it too and
+ * exits with 10 + the child's status. vfork: the child only exits (6). */
+static int run_fork(int use_vfork) {
+  pid_t child = use_vfork ? vfork() : fork();
+  if (child == 0) {
+    if (!use_vfork) remora_break_here(1);
+    _exit(use_vfork ? 6 : 5);
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return 1;
+  remora_break_here(2);
+  return 10 + WEXITSTATUS(status);
+}
+
+/* The leader leaves with pthread_exit; the worker, still running, hits the breakpoint. */
+static void* leader_exit_worker(void* arg) {
+  (void)arg;
+  usleep(100 * 1000); /* the leader is a zombie by now */
+  for (int i = 0; i < 3; ++i) remora_break_here(1);
+  exit(9);
 }
 
 int main(int argc, char** argv) {
@@ -61,6 +88,20 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     return got_usr1 ? 7 : 1;
   }
+  if (strcmp(mode, "fork") == 0) return run_fork(0);
+  if (strcmp(mode, "vfork") == 0) return run_fork(1);
+  if (strcmp(mode, "exec") == 0) {
+    execl("/proc/self/exe", argv[0], "basic", (char*)NULL);
+    return 1;
+  }
+  if (strcmp(mode, "syscall") == 0) return syscall(SYS_getppid) > 0 && syscall(SYS_getpid) > 0 ? 4 : 1;
+  if (strcmp(mode, "leader_exit") == 0) {
+    pthread_t worker;
+    pthread_create(&worker, NULL, leader_exit_worker, NULL);
+    pthread_exit(NULL);
+  }
+  if (strcmp(mode, "calls") == 0) /* for timing breakpoint cycles */
+    for (;;) remora_break_here(1);
   if (strcmp(mode, "spin") == 0)
     for (;;) ++remora_counter;
   return 3;

@@ -1,0 +1,126 @@
+// Connecting to QEMU and finding out what it supports: qSupported (PacketSize), target.xml with
+// its includes, vCont?, qAttached, the watchpoint kinds, the threads and the current stop.
+#include <algorithm>
+
+#include "rsp/codec.hpp"
+#include "targets/api/errors.hpp"
+#include "targets/qemu/qemu_target.hpp"
+#include "targets/qemu/qemu_tdesc.hpp"
+
+namespace remora::targets::qemu {
+namespace {
+
+// The value of `name=` in a qSupported reply, or empty.
+std::string feature_value(std::string_view reply, std::string_view name) {
+  while (!reply.empty()) {
+    auto part = rsp::split_once(reply, ';');
+    if (part.head.starts_with(name) && part.head.size() > name.size() && part.head[name.size()] == '=')
+      return std::string(part.head.substr(name.size() + 1));
+    if (!part.found) break;
+    reply = part.tail;
+  }
+  return {};
+}
+
+bool has_feature(std::string_view reply, std::string_view name) {
+  std::string needle = std::string(name) + "+";
+  while (!reply.empty()) {
+    auto part = rsp::split_once(reply, ';');
+    if (part.head == needle) return true;
+    if (!part.found) break;
+    reply = part.tail;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::expected<std::string, std::string> QemuTarget::read_annex(std::string_view annex) {
+  std::string doc;
+  const std::size_t chunk = features_.packet_size > 16 ? features_.packet_size - 8 : 8;
+  for (;;) {
+    std::string packet = "qXfer:features:read:" + std::string(annex) + ":";
+    rsp::append_hex_u64(packet, doc.size());
+    packet += ',';
+    rsp::append_hex_u64(packet, chunk);
+    auto reply = request(packet);
+    if (!reply) return std::unexpected(link_.death());
+    if (reply->empty() || (reply->front() != 'm' && reply->front() != 'l'))
+      return std::unexpected("QEMU answered '" + reply->substr(0, 20) + "'");
+    doc.append(*reply, 1);
+    if (reply->front() == 'l') return doc;
+    if (doc.size() > (1u << 20)) return std::unexpected(std::string("document larger than 1 MiB"));
+  }
+}
+
+std::expected<void, std::string> QemuTarget::load_description() {
+  auto root = read_annex("target.xml");
+  if (!root) return std::unexpected("cannot read QEMU's target.xml: " + root.error());
+  auto flat = flatten_includes(*root, [this](std::string_view name) { return read_annex(name); });
+  if (!flat) return std::unexpected("QEMU's target description: " + flat.error());
+  auto desc = parse_description(*flat);
+  if (!desc) return std::unexpected("QEMU's target description: " + desc.error());
+  desc_ = std::move(*desc);
+  if (desc_.architecture.find("x86-64") != std::string::npos) enrich_from_amd64(desc_);
+  return {};
+}
+
+void QemuTarget::refresh_threads() {
+  std::vector<ThreadId> found;
+  auto reply = request("qfThreadInfo");
+  while (reply && !reply->empty() && reply->front() == 'm') {
+    std::string_view list(*reply);
+    list.remove_prefix(1);
+    while (!list.empty()) {
+      auto part = rsp::split_once(list, ',');
+      if (auto t = parse_qemu_thread(part.head)) found.push_back(*t);
+      if (!part.found) break;
+      list = part.tail;
+    }
+    reply = request("qsThreadInfo");
+  }
+  if (!found.empty()) threads_ = std::move(found);
+}
+
+std::expected<void, std::string> QemuTarget::probe() {
+  // QEMU 7.2 speaks multiprocess thread ids (pPID.TID) when offered; nothing else we offer
+  // changes what it sends. It has no QStartNoAckMode: the link stays in ack mode.
+  auto supported = request("qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+");
+  if (!supported) return std::unexpected("QEMU did not answer qSupported: " + link_.death());
+  if (auto size = rsp::parse_hex_u64(feature_value(*supported, "PacketSize")); size && *size >= 256)
+    features_.packet_size = std::min<std::size_t>(*size, 1 << 20);
+  features_.multiprocess = has_feature(*supported, "multiprocess");
+  if (auto ack = request("QStartNoAckMode"); ack && *ack == "OK") link_.set_no_ack(true);
+  memory_.set_limits({features_.packet_size, options_.page_size});
+  // p/P answer only once the client has read target.xml (QEMU's gdb_has_xml), so read it first.
+  if (auto loaded = load_description(); !loaded) return loaded;
+  if (auto vcont = request("vCont?"); vcont && vcont->starts_with("vCont")) {
+    features_.vcont = true;
+    features_.vcont_actions = vcont->substr(5);
+  }
+  if (auto att = request("qAttached"); att && (*att == "0" || *att == "1")) features_.attached = *att == "1";
+  // Watchpoints exist in system mode only; a probe at address 0 inserts and removes one.
+  if (auto w = request("Z2,0,1"); w && *w == "OK") {
+    features_.watchpoints = true;
+    (void)request("z2,0,1");
+  }
+  refresh_threads();
+  auto stop = request("?");
+  if (!stop) return std::unexpected("QEMU did not answer '?': " + link_.death());
+  current_stop_ = parse_stop(*stop);
+  if (threads_.empty() && current_stop_->kind == StopKind::stopped) threads_.push_back(current_stop_->thread);
+  // The size of QEMU's `g` decides which registers it carries; the rest are read with `p`.
+  if (!threads_.empty()) {
+    if (auto ec = load_block(concrete(ThreadId::any())))
+      return std::unexpected("QEMU did not answer 'g': " + ec.message());
+    g_bytes_ = blocks_.begin()->second.bytes.size();
+    std::size_t offset = 0;
+    for (auto& r : desc_.registers) {
+      r.in_g_packet = offset + r.bytes() <= g_bytes_;
+      offset += r.bytes();
+    }
+  }
+  return {};
+}
+
+}  // namespace remora::targets::qemu
