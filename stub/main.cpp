@@ -104,8 +104,8 @@ struct CacheLayer {
 };
 
 // --cache=auto: off for the emulated target (its memory is in-process: nothing to save) and for
-// ptrace (a /proc/PID/mem access costs ~1 us against a ~50 us packet round trip; measured in
-// targets/cache/README.md, the cache did not make gdb faster there).
+// ptrace (a /proc/PID/mem access costs ~1 us against a 60-120 us packet round trip: measured,
+// the cache made gdb no faster there; see targets/cache/README.md).
 CacheLayer make_cache(const stub::Options& options, targets::Target& target) {
   CacheLayer layer;
   // QEMU: on unless --cache=off; every QEMU round trip is expensive (PacketSize 4 KiB, acks).

@@ -2,6 +2,8 @@
 // breakpoints (Z forwarded with refcounts), monitor commands.
 #include "targets/qemu/qemu_target.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
 
 #include "rsp/codec.hpp"
@@ -60,6 +62,14 @@ std::expected<void, std::string> QemuTarget::start() {
     where = Endpoint{{}, 0, launched_->socket};
   }
   if (auto c = link_.connect(where); !c) return c;
+  if (launched_) {
+    // Connected: the socket file has done its job. Removing it now means nobody else can reach
+    // this QEMU, and nothing is left in /tmp even if remora is killed with SIGKILL.
+    ::unlink(launched_->socket.c_str());
+    ::rmdir(launched_->dir.c_str());
+    launched_->socket.clear();
+    launched_->dir.clear();
+  }
   return probe();
 }
 

@@ -666,9 +666,12 @@ def main() -> int:
     ap.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     args = ap.parse_args()
     # The ptrace scenarios live in their own module, which imports this one by name.
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.modules.setdefault("harness", sys.modules[__name__])
-    import ptrace_scenarios  # noqa: E402 - after the alias above
+    import ptrace_features  # noqa: E402 - after the alias above
+    import ptrace_scenarios  # noqa: E402
     SCENARIOS.update(ptrace_scenarios.SCENARIOS)
+    SCENARIOS.update(ptrace_features.SCENARIOS)
     if args.list:
         print("\n".join(SCENARIOS))
         return 0

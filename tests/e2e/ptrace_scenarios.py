@@ -6,9 +6,7 @@ the launched program inherits, is logged: `Remora.output()`).
 """
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -93,6 +91,28 @@ def s_launch_lines(sc: Scenario) -> None:
     out = gdb(sc, r2, "basics", "kill")
     remora_exits(r2)
     reject(r"Child exited", r2.stderr.text, "gdb's kill is not an exit")
+
+
+def s_disconnect(sc: Scenario) -> None:
+    """A client leaving without D/k keeps the process; --once then kills it, as gdbserver does."""
+    r = launch(sc, "basics")
+    pid = int(expect(r"pid = (\d+)$", r.stderr.text, "launched").group(1))
+    out = gdb(sc, r, "basics", "break report", "continue", "disconnect")
+    expect(r"^Breakpoint 1, report ", out, "ran to report()")
+    check(wait_until(lambda: "will reopen" in r.stderr.text, 10), "remora did not notice the disconnect")
+    expect(r"^Remote side has terminated connection\.  GDBserver will reopen the connection\.\n"
+           r"Listening on port \d+$", r.stderr.text, "gdbserver's reopen lines")
+    check(r.alive() and pid_alive(pid), "the process and remora stay")
+    out = gdb(sc, r, "basics", "bt 1", "kill")
+    expect(r"^#0  report \(tag=", out, "the second client finds it where the first left it")
+    remora_exits(r)
+
+    r = launch(sc, "basics", options=("--once",))
+    pid = int(expect(r"pid = (\d+)$", r.stderr.text, "launched").group(1))
+    gdb(sc, r, "basics", "disconnect")
+    remora_exits(r)
+    expect(rf"^Killing process\(es\): {pid}$", r.stderr.text, "gdbserver's --once exit line")
+    check(wait_until(lambda: not pid_alive(pid), 5), "the launched process is gone")
 
 
 def s_break_step(sc: Scenario) -> None:
@@ -315,102 +335,9 @@ def s_bad_program(sc: Scenario) -> None:
     reject(r"created; pid", p.stderr, "nothing launched")
 
 
-def s_shared_library(sc: Scenario) -> None:
-    lib = str(Path(prog(sc, "dlopener")).parent / "libe2elib.so")
-    r = launch(sc, "dlopener", lib)
-    out = gdb(sc, r, "dlopener", "set breakpoint pending on", "break func_in_lib", "continue", "info sharedlibrary",
-              "finish", "continue")
-    no_remote_errors(out)
-    expect(r"^Breakpoint 1, func_in_lib \(v=14\) at .*e2elib\.c:\d+$", out, "the pending breakpoint hit in the library")
-    expect(r"^Value returned is \$1 = 42$", out, "finish out of the library")
-    expect(r"^func_in_lib 42$", r.output(), "the program ran to the end")
-    remora_exits(r)
-
-
-def s_watch(sc: Scenario) -> None:
-    r = launch(sc, "basics")
-    # Where the debug registers raise no traps (this VM) remora answers Z2 empty; gdb 13 then
-    # fails that `continue` ("Could not insert hardware watchpoint 2") and, as it keeps making
-    # hardware watchpoints, needs `set can-use-hw-watchpoints 0` for a software one. Either
-    # path must end in the caught write.
-    # From bump()'s first line: a software watchpoint single-steps, and printf is long.
-    out = gdb(sc, r, "basics", "break bump", "continue", "watch counter", "continue", "delete 2",
-              "set can-use-hw-watchpoints 0", "watch counter",
-              "continue", "bt 1", "delete", "continue", timeout=45)
-    no_remote_errors(out)
-    expect(r"^(?:Hardware w|W)atchpoint \d: counter$", out, "watch set")
-    expect(r"^Old value = 1\nNew value = 11$", out, "the write was caught")
-    expect(r"^#0  (?:0x[0-9a-f]+ in )?bump \(\)|^main \(\) at", out, "stopped in or right after bump()")
-    expect(r"exited with code 013\]", out, "ran to the end")
-    remora_exits(r)
-
-
-def s_hbreak(sc: Scenario) -> None:
-    r = launch(sc, "basics")
-    out = gdb(sc, r, "basics", "hbreak bump", "continue", "rwatch counter", "continue", "kill")
-    no_remote_errors(out)
-    expect(r"^Hardware assisted breakpoint 1 at", out, "hbreak set")
-    expect(r"^Breakpoint 1, bump \(\)", out, "the hardware breakpoint hit")
-    expect(r"^Value = 11$", out, "rwatch caught the read")
-
-
-def s_catch_fork_exec(sc: Scenario) -> None:
-    r = launch(sc, "forker", prog(sc, "signals"))
-    out = gdb(sc, r, "forker", "catch fork", "catch exec", "set follow-fork-mode child", "continue", "continue",
-              "continue")
-    no_remote_errors(out)
-    expect(r"^Catchpoint 1 \(forked process \d+\)", out, "catch fork")
-    expect(r"is executing new program: .*signals$", out, "follow-fork-mode child, then catch exec")
-    expect(r"^Catchpoint 2 \(exec'd .*signals\)", out, "catch exec")
-    expect(r"exited with code 05\]", out, "the exec'd child's exit")
-
-
-def s_catch_syscall(sc: Scenario) -> None:
-    r = launch(sc, "basics")
-    out = gdb(sc, r, "basics", "catch syscall write", "continue", "bt 3", "delete", "continue")
-    no_remote_errors(out)
-    expect(r"^Catchpoint 1 \(call to syscall write\)", out, "the write syscall caught")
-    expect(r"exited with code 013\]", out, "ran on to the end")
-
-
-def s_find_compare(sc: Scenario) -> None:
-    r = launch(sc, "basics")
-    # gdb's `find` with a string also matches its NUL; bytes do not.
-    out = gdb(sc, r, "basics", "break main", "continue", "find /b &haystack[0], +64, 'N', 'E', 'E', 'D', 'L', 'E'",
-              "p &haystack[12]",
-              "compare-sections .text", "kill")
-    no_remote_errors(out)
-    found = expect(r"^(0x[0-9a-f]+) <haystack\+12>\n1 pattern found\.$", out, "find").group(1)
-    expect(rf"^\$1 = 0x[0-9a-f]+ <haystack\+12> \"NEEDLE", out, "at the right place")
-    check(found, "found")
-    expect(r"-> qSearch:memory:", r.trace(), "gdb used qSearch:memory")
-    expect(r"^Section \.text, range 0x[0-9a-f]+ -- 0x[0-9a-f]+: matched\.$", out, "compare-sections (qCRC)")
-
-
-def s_multi_run_twice(sc: Scenario) -> None:
-    r = sc.start_remora("--multi")
-    reject(r"created; pid", r.stderr.text, "no process before `run`")
-    path = prog(sc, "signals")
-    out = sc.gdb_batch(None, f"target extended-remote 127.0.0.1:{r.port}", f"set remote exec-file {path}",
-                       "run exit 4", "run exit 6", connect=False, file=path)
-    no_remote_errors(out)
-    codes = re.findall(r"^\[Inferior 1 \(process \d+\) exited with code (\d+)\]$", out, re.M)
-    check(codes == ["04", "06"], f"two runs, two exits: {codes}\n{indent(out)}")
-    check(len(re.findall(r"^Process \S+ created; pid = \d+$", r.stderr.text, re.M)) == 2, "two launches announced")
-    check(r.alive(), "--multi: remora keeps serving after the processes exit")
-
-
-def s_stdio(sc: Scenario) -> None:
-    path = prog(sc, "basics")
-    out = sc.gdb_batch(None, f"target remote | {sc.remora_path} - {path}", "continue", connect=False, file=path)
-    no_remote_errors(out)
-    expect(r"^Remote debugging using stdio$", out, "remora on gdb's pipe")
-    expect(r"^start counter=1 origin=1,2,origin local=5$", out, "the program's output went to stderr, not the pipe")
-    expect(r"exited with code 013\]", out, "ran to the end over stdio")
-
-
 SCENARIOS: dict[str, Callable[[Scenario], None]] = {
     "pt_launch_lines": s_launch_lines,
+    "pt_disconnect": s_disconnect,
     "pt_break_step": s_break_step,
     "pt_finish_until_advance": s_finish_until_advance,
     "pt_call_print_set": s_call_print_set,
@@ -421,12 +348,4 @@ SCENARIOS: dict[str, Callable[[Scenario], None]] = {
     "pt_interrupt": s_interrupt,
     "pt_attach_detach": s_attach_detach,
     "pt_bad_program": s_bad_program,
-    "pt_shared_library": s_shared_library,
-    "pt_watch": s_watch,
-    "pt_hbreak": s_hbreak,
-    "pt_catch_fork_exec": s_catch_fork_exec,
-    "pt_catch_syscall": s_catch_syscall,
-    "pt_find_compare": s_find_compare,
-    "pt_multi_run_twice": s_multi_run_twice,
-    "pt_stdio": s_stdio,
 }

@@ -98,11 +98,15 @@ TEST_CASE("an oversized frame gets an error reply and the session goes on") {
 
 TEST_CASE("qSupported: derived from the target and what the client offered") {
   Transcript t;
+  // qXfer:threads:read+ is offered for every backend: the list comes from Target::threads().
   CHECK(t.feed(frame("qSupported")) ==
-        acked("PacketSize=40000;QStartNoAckMode+;qXfer:features:read+;vContSupported+"));
+        acked("PacketSize=40000;QStartNoAckMode+;qXfer:features:read+;vContSupported+;qXfer:threads:read+"));
   CHECK(t.feed(frame("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386;error-message+")) ==
         acked("PacketSize=40000;QStartNoAckMode+;qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;"
-              "multiprocess+;error-message+"));
+              "multiprocess+;error-message+;qXfer:threads:read+"));
+  // What is offered is served (GDB manual, "Thread List Format"); multiprocess ids after multiprocess+.
+  CHECK(t.feed(frame("qXfer:threads:read::0,fff")) ==
+        acked("l<?xml version=\"1.0\"?>\n<threads>\n<thread id=\"p1.1\" name=\"emulated\"/>\n</threads>\n"));
   // A new qSupported replaces what the previous one negotiated.
   const std::string plain = t.feed(frame("qSupported:xmlRegisters=i386"));
   CHECK(plain.find("swbreak") == std::string::npos);
@@ -114,7 +118,7 @@ TEST_CASE("qSupported: derived from the target and what the client offered") {
   Transcript m(with_map);
   const std::string reply = m.feed(frame("qSupported:swbreak+"));
   CHECK(reply == acked("PacketSize=40000;QStartNoAckMode+;qXfer:features:read+;vContSupported+;"
-                       "qXfer:memory-map:read+;swbreak+"));
+                       "qXfer:memory-map:read+;swbreak+;qXfer:threads:read+"));
   const std::string map = test::payload_of(m.feed(frame("qXfer:memory-map:read::0,1000")));
   CHECK(map.starts_with("l<?xml"));
   CHECK(map.find("<memory type=\"rom\" start=\"0x400000\" length=\"0x10000\"/>") != std::string::npos);
