@@ -16,12 +16,13 @@
 //   encoding them would make the frame ambiguous).
 #include "rsp/framing.hpp"
 
+#include <algorithm>
+#include <cstring>
 
 namespace remora::rsp {
 namespace {
 
 constexpr std::string_view kSignificant{"$%+-\x03", 5};  // bytes that end a garbage run
-constexpr std::string_view kPayloadStop{"#$", 2};
 constexpr int kRleBias = 29;       // count char = repeats + 29 (so 3 repeats is ' ')
 constexpr std::size_t kRleMinRepeats = 3;  // `c*N` is 3 chars: shorter runs do not gain
 constexpr std::size_t kRleMaxRepeats = '~' - kRleBias;
@@ -39,25 +40,58 @@ bool bad_count_char(std::size_t repeats) {
   return c == '#' || c == '$' || c == '}';
 }
 
+bool run_at(const char* p, std::size_t i) { return p[i] == p[i + 1] && p[i] == p[i + 2] && p[i] == p[i + 3]; }
+
+// True when some byte of x is zero (exact; which byte is left to the caller).
+bool has_zero_byte(std::uint64_t x) {
+  return ((x - 0x0101010101010101u) & ~x & 0x8080808080808080u) != 0;
+}
+
+// The first index >= i where at least four equal characters start (the shortest run worth a
+// look), or p.size(). Hex and escaped binary replies rarely have runs, so the scan is what
+// costs: eight positions per step, comparing each byte with the three after it at once.
+std::size_t find_run(std::string_view p, std::size_t i) {
+  const char* d = p.data();
+  const std::size_t n = p.size();
+  for (; i + 11 <= n; i += 8) {  // positions i..i+7 read up to d[i+10]
+    std::uint64_t w0, w1, w2, w3;
+    std::memcpy(&w0, d + i, 8);
+    std::memcpy(&w1, d + i + 1, 8);
+    std::memcpy(&w2, d + i + 2, 8);
+    std::memcpy(&w3, d + i + 3, 8);
+    if (!has_zero_byte((w0 ^ w1) | (w0 ^ w2) | (w0 ^ w3))) continue;
+    for (std::size_t k = i; k < i + 8; ++k)
+      if (run_at(d, k)) return k;
+  }
+  for (; i + 4 <= n; ++i)
+    if (run_at(d, i)) return i;
+  return n;
+}
+
+// Output is byte for byte what a character-at-a-time encoder gives (tests/rsp/wire_bulk.cpp
+// checks it against one): runs are found at the same places and encoded the same way; only the
+// stretches between them are copied in bulk.
 void append_rle(std::string& out, std::string_view p) {
   std::size_t i = 0;
   while (i < p.size()) {
-    const char c = p[i];
-    std::size_t j = i + 1;
-    while (j < p.size() && p[j] == c && j - i <= kRleMaxRepeats) ++j;
-    std::size_t repeats = j - i - 1;
-    if (never_run_encoded(c) || repeats < kRleMinRepeats) {
-      out.append(j - i, c);
+    const std::size_t r = find_run(p, i);
+    out.append(p.data() + i, r - i);
+    if (r == p.size()) return;
+    const char c = p[r];
+    std::size_t j = r + 1;
+    while (j < p.size() && p[j] == c && j - r <= kRleMaxRepeats) ++j;
+    std::size_t repeats = j - r - 1;
+    if (never_run_encoded(c)) {
+      out.append(j - r, c);
       i = j;
       continue;
     }
     // Shorten rather than emit a forbidden count; the left-over one or two characters go out
     // literally on the next turn (they end the run, so they are too few to encode).
     while (bad_count_char(repeats)) --repeats;
-    out.push_back(c);
-    out.push_back('*');
-    out.push_back(static_cast<char>(repeats + kRleBias));
-    i += repeats + 1;
+    const char run[3] = {c, '*', static_cast<char>(repeats + kRleBias)};
+    out.append(run, 3);
+    i = r + repeats + 1;
   }
 }
 
@@ -76,6 +110,12 @@ void FrameDecoder::reset() {
   sum_ = 0;
   wire_sum_ = 0;
   payload_.clear();
+}
+
+void FrameDecoder::recycle(std::string&& buffer) {
+  if (buffer.capacity() <= payload_.capacity()) return;
+  buffer.assign(payload_);  // a frame may be half-kept already
+  payload_.swap(buffer);
 }
 
 void FrameDecoder::feed(std::string_view bytes, std::vector<FrameEvent>& out) {
@@ -115,8 +155,14 @@ std::size_t FrameDecoder::feed_idle(std::string_view in, std::size_t i,
 
 std::size_t FrameDecoder::feed_payload(std::string_view in, std::size_t i,
                                        std::vector<FrameEvent>& out) {
-  auto stop = in.find_first_of(kPayloadStop, i);
-  if (stop == std::string_view::npos) stop = in.size();
+  // '#' ends the chunk; a '$' before it restarts the frame. Two memchr calls, because
+  // find_first_of over a two-character set is a memchr per input byte in libstdc++.
+  const char* begin = in.data() + i;
+  const char* end = in.data() + in.size();
+  const auto* hash = static_cast<const char*>(std::memchr(begin, '#', static_cast<std::size_t>(end - begin)));
+  const char* limit = hash ? hash : end;
+  const auto* dollar = static_cast<const char*>(std::memchr(begin, '$', static_cast<std::size_t>(limit - begin)));
+  const std::size_t stop = static_cast<std::size_t>((dollar ? dollar : limit) - in.data());
   const auto chunk = in.substr(i, stop - i);
   sum_ = static_cast<std::uint8_t>(sum_ + checksum(chunk));
   keep(chunk);
@@ -238,24 +284,24 @@ std::string make_frame(std::string_view payload, bool rle, char lead) {
 bool expand_rle(std::string_view in, std::string& out) {
   out.clear();
   std::size_t size = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '*') {
-      ++size;
-      continue;
-    }
-    if (size == 0 || i + 1 == in.size()) return false;
-    const auto count = static_cast<unsigned char>(in[++i]);
+  for (std::size_t i = 0;;) {
+    const std::size_t star = std::min(in.find('*', i), in.size());
+    size += star - i;
+    if (star == in.size()) break;
+    if (size == 0 || star + 1 == in.size()) return false;
+    const auto count = static_cast<unsigned char>(in[star + 1]);
     if (count < ' ' || count > '~') return false;
     size += count - kRleBias;
+    i = star + 2;
   }
   out.reserve(size);
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '*') {
-      out.push_back(in[i]);
-      continue;
-    }
-    const auto count = static_cast<unsigned char>(in[++i]);
+  for (std::size_t i = 0;;) {
+    const std::size_t star = std::min(in.find('*', i), in.size());
+    out.append(in.data() + i, star - i);
+    if (star == in.size()) break;
+    const auto count = static_cast<unsigned char>(in[star + 1]);
     out.append(count - kRleBias, out.back());
+    i = star + 2;
   }
   return true;
 }

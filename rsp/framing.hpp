@@ -43,6 +43,10 @@ class FrameDecoder {
   // True while a frame has started but not ended (a stalled or cut-off client).
   bool in_frame() const;
   void reset();
+  // Hands back the payload string of an event the caller is done with. The decoder keeps the
+  // larger buffer for the next frame, so PacketSize frames do not each grow a fresh string
+  // (for glibc a new large block is fresh zero-filled pages every time).
+  void recycle(std::string&& buffer);
 
  private:
   enum class State { idle, payload, checksum1, checksum2 };

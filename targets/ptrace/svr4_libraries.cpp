@@ -122,7 +122,7 @@ std::string svr4_library_list(MemoryAccess& memory, std::string_view auxv) {
       append_hex(out, *l_addr);
       out += "\" l_ld=\"";
       append_hex(out, *l_ld);
-      out += "\"/>";
+      out += "\" lmid=\"0x0\"/>";  // the default namespace (gdb 13's DTD requires lmid)
     }
     lm = *l_next;
   }

@@ -56,6 +56,7 @@ TEST_CASE("ptrace xfer: libraries-svr4 is empty before the dynamic linker ran, t
   CHECK(list.find("libc.so.6\" lm=\"0x") != std::string::npos);
   CHECK(list.find(" l_addr=\"0x") != std::string::npos);
   CHECK(list.find(" l_ld=\"0x") != std::string::npos);
+  CHECK(list.find(" lmid=\"0x0\"/>") != std::string::npos);
   CHECK(list.ends_with("</library-list-svr4>"));
   // libc's l_addr is where /proc/PID/maps has libc's first mapping.
   const auto at = list.find("libc.so.6\"");
