@@ -3,7 +3,9 @@
 // than an `Exx` reply.
 #include "rsp/codec.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace remora::rsp {
@@ -37,15 +39,24 @@ bool decode_pairs(std::string_view hex, std::byte* out) {
   return true;
 }
 
-// Appends the hex of raw bytes; one resize up front so a 256 KiB read costs one allocation.
+// "00".."ff" for every byte value: one two-byte copy per byte of an `m` reply.
+constexpr std::array<char, 512> make_hex_pairs() {
+  std::array<char, 512> t{};
+  for (int i = 0; i < 256; ++i) {
+    t[2 * i] = kHexDigits[i >> 4];
+    t[2 * i + 1] = kHexDigits[i & 0xf];
+  }
+  return t;
+}
+constexpr auto kHexPairs = make_hex_pairs();
+
+// Appends the hex of raw bytes; one resize up front so a 256 KiB read costs one allocation
+// (none when `out` is a reused buffer).
 void append_hex_raw(std::string& out, const unsigned char* data, std::size_t n) {
   const std::size_t start = out.size();
   out.resize(start + 2 * n);
   char* dst = out.data() + start;
-  for (std::size_t i = 0; i < n; ++i) {
-    dst[2 * i] = kHexDigits[data[i] >> 4];
-    dst[2 * i + 1] = kHexDigits[data[i] & 0xf];
-  }
+  for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + 2 * i, &kHexPairs[2 * data[i]], 2);
 }
 
 bool needs_escape(unsigned char c) { return c == '$' || c == '#' || c == '}' || c == '*'; }
@@ -155,33 +166,89 @@ std::expected<std::string, DecodeError> hex_to_text(std::string_view hex) {
   return out;
 }
 
-std::expected<std::vector<std::byte>, DecodeError> unescape_binary(std::string_view data) {
-  std::vector<std::byte> out;
-  out.reserve(data.size());  // never longer than the input: one allocation
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    auto c = static_cast<unsigned char>(data[i]);
-    if (c == '}') {
-      if (++i == data.size()) return std::unexpected(DecodeError::bad_escape);
-      c = static_cast<unsigned char>(data[i]) ^ 0x20;
-    }
-    out.push_back(static_cast<std::byte>(c));
+// Escapes are rare in real data (about 1.6% of random bytes need one), so both passes hop from
+// '}' to '}' with memchr and copy the stretches between in bulk. (Measured: faster than a
+// hand-written eight-bytes-at-a-time scan, and ~4x faster than a byte loop.)
+std::expected<std::size_t, DecodeError> unescaped_size(std::string_view data) {
+  std::size_t size = 0;
+  for (std::size_t i = 0;;) {
+    const std::size_t esc = std::min(data.find('}', i), data.size());
+    size += esc - i;
+    if (esc == data.size()) return size;
+    if (esc + 1 == data.size()) return std::unexpected(DecodeError::bad_escape);
+    size += 1;
+    i = esc + 2;  // the escaped byte may be '}' itself
   }
+}
+
+std::size_t unescape_binary_into(std::string_view data, std::byte* out) {
+  std::byte* dst = out;
+  for (std::size_t i = 0;;) {
+    const std::size_t esc = std::min(data.find('}', i), data.size());
+    if (esc > i) std::memcpy(dst, data.data() + i, esc - i);  // never memcpy from a null view
+    dst += esc - i;
+    if (esc + 1 >= data.size()) break;  // the end (a dangling '}' is unescaped_size's error)
+    *dst++ = static_cast<std::byte>(static_cast<unsigned char>(data[esc + 1]) ^ 0x20);
+    i = esc + 2;
+  }
+  return static_cast<std::size_t>(dst - out);
+}
+
+std::expected<std::vector<std::byte>, DecodeError> unescape_binary(std::string_view data) {
+  auto size = unescaped_size(data);
+  if (!size) return std::unexpected(size.error());
+  std::vector<std::byte> out(*size);
+  unescape_binary_into(data, out.data());
   return out;
 }
 
 void append_escaped(std::string& out, std::span<const std::byte> bytes) {
   std::size_t extra = 0;
   for (std::byte b : bytes) extra += needs_escape(static_cast<unsigned char>(b)) ? 1 : 0;
-  out.reserve(out.size() + bytes.size() + extra);
+  const std::size_t start = out.size();
+  out.resize(start + bytes.size() + extra);
+  char* dst = out.data() + start;
   for (std::byte b : bytes) {
     const auto c = static_cast<unsigned char>(b);
     if (needs_escape(c)) {
-      out.push_back('}');
-      out.push_back(static_cast<char>(c ^ 0x20));
+      *dst++ = '}';
+      *dst++ = static_cast<char>(c ^ 0x20);
     } else {
-      out.push_back(static_cast<char>(c));
+      *dst++ = static_cast<char>(c);
     }
   }
+}
+
+std::expected<EncodedBytes, DecodeError> EncodedBytes::hex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::unexpected(DecodeError::odd_hex_length);
+  for (char c : text)
+    if (hex_value(c) < 0) return std::unexpected(DecodeError::bad_hex);
+  return EncodedBytes(text, text.size() / 2, Encoding::hex);
+}
+
+std::expected<EncodedBytes, DecodeError> EncodedBytes::binary(std::string_view text) {
+  auto size = unescaped_size(text);
+  if (!size) return std::unexpected(size.error());
+  return EncodedBytes(text, *size, Encoding::binary);
+}
+
+void EncodedBytes::decode_into(std::span<std::byte> out) const {
+  if (out.size() < size_) return;  // a caller bug; nothing is written past `out`
+  if (encoding_ == Encoding::hex) {
+    (void)decode_pairs(text_, out.data());  // checked by hex()
+  } else {
+    (void)unescape_binary_into(text_, out.data());
+  }
+}
+
+std::vector<std::byte> EncodedBytes::decode() const {
+  std::vector<std::byte> out(size_);
+  decode_into(out);
+  return out;
+}
+
+bool EncodedBytes::operator==(const std::vector<std::byte>& bytes) const {
+  return bytes.size() == size_ && decode() == bytes;
 }
 
 Split split_once(std::string_view s, char sep) {

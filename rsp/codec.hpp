@@ -50,8 +50,37 @@ std::expected<std::string, DecodeError> hex_to_text(std::string_view hex);
 
 // Binary data in X / vFile:pwrite: '}' escapes the next byte XOR 0x20.
 std::expected<std::vector<std::byte>, DecodeError> unescape_binary(std::string_view data);
+// The byte count `data` unescapes to; bad_escape for a '}' that ends it.
+std::expected<std::size_t, DecodeError> unescaped_size(std::string_view data);
+// Unescapes into `out`, which holds at least unescaped_size(data) bytes; returns that count.
+std::size_t unescape_binary_into(std::string_view data, std::byte* out);
 // Escapes '$', '#', '}' and '*' so a binary payload never looks like framing or a run.
 void append_escaped(std::string& out, std::span<const std::byte> bytes);
+
+// Bytes still in their wire encoding (hex pairs, or escaped binary), already checked by the
+// factory: a handler decodes them straight into a buffer it reuses, so a PacketSize `M` or `X`
+// costs no allocation and one pass over the data. A view: valid while the packet text is.
+class EncodedBytes {
+ public:
+  enum class Encoding : std::uint8_t { hex, binary };
+  EncodedBytes() = default;
+  static std::expected<EncodedBytes, DecodeError> hex(std::string_view text);     // M data
+  static std::expected<EncodedBytes, DecodeError> binary(std::string_view text);  // X data
+
+  std::size_t size() const { return size_; }  // decoded bytes
+  bool empty() const { return size_ == 0; }
+  // Writes size() bytes to the front of `out`; writes nothing if `out` is shorter.
+  void decode_into(std::span<std::byte> out) const;
+  std::vector<std::byte> decode() const;
+  bool operator==(const std::vector<std::byte>& bytes) const;  // same decoded bytes
+
+ private:
+  EncodedBytes(std::string_view text, std::size_t size, Encoding encoding)
+      : text_(text), size_(size), encoding_(encoding) {}
+  std::string_view text_;
+  std::size_t size_ = 0;
+  Encoding encoding_ = Encoding::binary;
+};
 
 // Splits `s` at the first `sep`; returns nullopt-like empty `rest` flag through the bool.
 struct Split {

@@ -249,9 +249,26 @@ void FrameDecoder::finish_frame(std::vector<FrameEvent>& out) {
 }
 
 std::uint8_t checksum(std::string_view payload) {
-  // A 32-bit accumulator vectorises; 256 divides 2^32, so wrapping keeps the sum exact mod 256.
+  // Eight bytes per step (-O2 does not vectorise the byte loop): the even and odd bytes of each
+  // word are added into four 16-bit lanes, which hold at least 128 words of 2 x 255 before a
+  // lane could carry into the next; then the lanes are folded. Every byte of a PacketSize frame
+  // passes here twice (in and out), so this is not noise.
+  constexpr std::uint64_t kLow = 0x00ff00ff00ff00ffu;
+  constexpr std::size_t kWordsPerFold = 128;
+  const char* d = payload.data();
+  const std::size_t words = payload.size() / 8;
   std::uint32_t sum = 0;
-  for (char c : payload) sum += static_cast<unsigned char>(c);
+  for (std::size_t w = 0; w < words;) {
+    std::uint64_t lanes = 0;
+    const std::size_t stop = std::min(words, w + kWordsPerFold);
+    for (; w < stop; ++w) {
+      std::uint64_t x;
+      std::memcpy(&x, d + 8 * w, 8);
+      lanes += (x & kLow) + ((x >> 8) & kLow);
+    }
+    for (int lane = 0; lane < 4; ++lane) sum += static_cast<std::uint32_t>((lanes >> (16 * lane)) & 0xffff);
+  }
+  for (std::size_t i = 8 * words; i < payload.size(); ++i) sum += static_cast<unsigned char>(d[i]);
   return static_cast<std::uint8_t>(sum);
 }
 

@@ -33,6 +33,8 @@ class SessionImpl {
     events.clear();
     decoder.feed(bytes, events);
     for (auto& event : events) on_event(event, out);
+    // Payload strings go back to the decoder: the next big frame then needs no allocation.
+    for (auto& event : events) decoder.recycle(std::move(event.payload));
   }
 
   void on_stop(const targets::StopEvent& event, std::string& out) {
@@ -45,6 +47,8 @@ class SessionImpl {
   }
 
   void on_disconnect() {
+    // vFile handles belong to the client that opened them (gdbserver closes them too).
+    if (auto* files = state.target.host_io()) files->close_all();
     // After D or k the client already decided the target's fate; nothing more to do.
     if (state.wants_close) {
       state.running = false;
@@ -76,7 +80,8 @@ class SessionImpl {
   void send(std::string_view payload, std::string& out) {
     std::size_t before = out.size();
     append_frame(out, payload, /*rle=*/true);
-    last_frame.assign(out, before, std::string::npos);
+    // Kept only to answer a NACK, which never comes once acks are off: no copy of big replies.
+    if (!state.no_ack) last_frame.assign(out, before, std::string::npos);
     state.stats.packets_out++;
     state.stats.bytes_out += out.size() - before;
     if (state.options.observer) state.options.observer->on_packet(PacketObserver::Direction::to_client, payload);
@@ -137,8 +142,15 @@ class SessionImpl {
     if (!state.no_ack) out += '+';
     auto result = dispatch(state, payload);
     record(result);
-    std::string reply;
-    if (render_reply(result.reply, state.error_dialect(), reply)) send(reply, out);
+    if (result.reply.kind == Reply::Kind::data) {
+      // The payload as is (what render_reply would copy); its buffer then serves the next reply.
+      send(result.reply.data, out);
+      if (result.reply.data.capacity() > state.reply_buffer.capacity())
+        state.reply_buffer = std::move(result.reply.data);
+    } else {
+      std::string reply;
+      if (render_reply(result.reply, state.error_dialect(), reply)) send(reply, out);
+    }
     if (result.no_ack_after_reply) state.no_ack = true;
   }
 

@@ -57,6 +57,11 @@ struct SessionState {
   std::optional<targets::LaunchRequest> last_launch;
   // The optional events the client asked for and the backend was told to report.
   targets::ReportedEvents reported_events;
+  // Reused across packets so a PacketSize `m`/`X` costs no allocation (handlers/memory.cpp):
+  // the bytes read or decoded for one packet (it only grows, to at most about a PacketSize), and
+  // the text of a data reply, which the Session hands back here once it is framed.
+  std::vector<std::byte> scratch;
+  std::string reply_buffer;
 
   // Memory as the client sees it: through the cache when there is one.
   targets::MemoryAccess& memory() {

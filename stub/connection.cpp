@@ -73,7 +73,7 @@ void Connection::on_read(std::error_code ec, std::size_t length) {
 void Connection::feed() {
   while (!ended_ && !closing_ && unfed_offset_ < unfed_.size() && queued_bytes_ < high_water) {
     std::size_t length = std::min(feed_slice, unfed_.size() - unfed_offset_);
-    std::string out;
+    std::string out = take_spare();
     session_->on_client_bytes(std::string_view(unfed_).substr(unfed_offset_, length), out);
     unfed_offset_ += length;
     after_session_call(out);
@@ -110,10 +110,22 @@ void Connection::after_session_call(std::string& out) {
 }
 
 void Connection::send(std::string bytes) {
-  if (bytes.empty() || ended_) return;
+  if (bytes.empty() || ended_) return keep_spare(std::move(bytes));
   queued_bytes_ += bytes.size();
   write_queue_.push_back(std::move(bytes));
   if (!writing_) write_front();
+}
+
+// One spare buffer is enough: gdb keeps one request in flight, so a PacketSize reply is framed
+// into the buffer the previous one was written from, not into fresh memory each time.
+std::string Connection::take_spare() {
+  std::string out = std::move(spare_);
+  out.clear();
+  return out;
+}
+
+void Connection::keep_spare(std::string&& bytes) {
+  if (bytes.capacity() > spare_.capacity()) spare_ = std::move(bytes);
 }
 
 void Connection::write_front() {
@@ -131,6 +143,7 @@ void Connection::on_written(std::error_code ec) {
     return;
   }
   queued_bytes_ -= write_queue_.front().size();
+  keep_spare(std::move(write_queue_.front()));
   write_queue_.pop_front();
   if (!write_queue_.empty()) {
     write_front();

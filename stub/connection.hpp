@@ -58,6 +58,8 @@ class Connection final : public Client,
   void feed();
   void after_session_call(std::string& out);
   void send(std::string bytes);
+  std::string take_spare();
+  void keep_spare(std::string&& bytes);
   void write_front();
   void on_written(std::error_code ec);
   void arm_idle_timer(std::chrono::steady_clock::duration delay);
@@ -79,6 +81,7 @@ class Connection final : public Client,
   bool reading_ = false;
 
   std::deque<std::string> write_queue_;  // one async_write at a time: the front is in flight
+  std::string spare_;  // a written (or unused) output buffer, capacity kept for the next reply
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
 

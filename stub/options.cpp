@@ -86,6 +86,7 @@ struct RawArgs {
   std::string packet_size;
   std::string on_disconnect;
   std::string cache;
+  std::string vfile;
   std::string qemu_binary, qemu_timeout;
   bool disable_randomization = false, no_disable_randomization = false;
   bool startup_with_shell = false, no_startup_with_shell = false;
@@ -152,6 +153,9 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
   app.add_flag("--qemu-monitor", o.qemu.monitor, "Pass unknown monitor commands to QEMU's monitor (HMP)")
       ->disable_flag_override();
   app.add_option("--cache", raw.cache, "The memory cache (default auto: on where it pays)")->type_name("on|off|auto");
+  app.add_option("--vfile", raw.vfile,
+                 "vFile host file access: confined (default: the program's own files, read-only), open, off")
+      ->type_name("confined|open|off");
   define_gdbserver_options(app, raw);
   app.footer(
       "\nremora [OPTIONS] COMM PROG [ARGS...]   launch PROG stopped at its first instruction\n"
@@ -327,6 +331,13 @@ std::optional<UsageError> convert(const RawArgs& raw, Options& o) {
     o.cache = CacheMode::off;
   } else if (!raw.cache.empty() && raw.cache != "auto") {
     return UsageError{"bad --cache '" + raw.cache + "': expected on, off or auto"};
+  }
+  if (raw.vfile == "open") {
+    o.vfile = VfileMode::open;
+  } else if (raw.vfile == "off") {
+    o.vfile = VfileMode::off;
+  } else if (!raw.vfile.empty() && raw.vfile != "confined") {
+    return UsageError{"bad --vfile '" + raw.vfile + "': expected confined, open or off"};
   }
   return std::nullopt;
 }

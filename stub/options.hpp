@@ -63,6 +63,8 @@ struct LaunchOptions {
 };
 
 enum class CacheMode { automatic, on, off };
+// --vfile: what gdb's and lldb's vFile packets may reach (targets/hostfs/host_fs.hpp).
+enum class VfileMode { confined, open, off };
 
 struct Options {
   Comm comm = TcpComm{};
@@ -88,6 +90,7 @@ struct Options {
   // --cache=on|off|auto: the memory cache between the session and the target's memory
   // (auto: on where it was measured to pay; see targets/cache/README.md).
   CacheMode cache = CacheMode::automatic;
+  VfileMode vfile = VfileMode::confined;
 
   // --help / --version: print this on stdout and exit 0 without running.
   std::optional<std::string> print_and_exit;

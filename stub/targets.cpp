@@ -41,6 +41,13 @@ std::expected<BuiltTarget, std::string> build_ptrace(asio::io_context& io, const
     return std::unexpected((options.attach ? "" : "remora: ") + made.error() + "\nExiting");
   }
   BuiltTarget built;
+  if (options.vfile != VfileMode::off) {
+    auto* process = made->get();
+    const auto policy = options.vfile == VfileMode::open ? targets::hostfs::Policy::open : targets::hostfs::Policy::confined;
+    // Confined to whichever process is selected now (vRun, fork following and attach change it).
+    built.files = std::make_unique<targets::hostfs::HostFs>(policy, [process] { return std::int64_t{process->pid()}; });
+    process->set_host_io(built.files.get());
+  }
   auto watch = std::make_unique<ProcessWatch>(**made, console, options.multi);
   watch->after_session_call();  // "Process PROG created; pid = N" / "Attached; pid = N"
   built.target = std::move(*made);

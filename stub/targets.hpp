@@ -10,10 +10,14 @@
 #include "stub/connection.hpp"
 #include "stub/options.hpp"
 #include "targets/api/target.hpp"
+#include "targets/hostfs/host_fs.hpp"
 
 namespace remora::stub {
 
 struct BuiltTarget {
+  // vFile's files (--vfile; nullptr when off or the backend has no files): declared first so it
+  // outlives the target that points at it.
+  std::unique_ptr<targets::hostfs::HostFs> files;
   std::unique_ptr<targets::Target> target;
   // The process's console lines and "work done" test (declared after `target`, so destroyed
   // before it); nullptr for the emulated target.

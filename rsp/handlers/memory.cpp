@@ -1,7 +1,8 @@
 // m, x, M, X on the WriteVirtual contract: reads answer the readable prefix; a write that stops
 // short is an error naming the first address not written, decided by the byte count.
 #include <algorithm>
-#include <vector>
+#include <span>
+#include <string>
 
 #include "rsp/codec.hpp"
 #include "rsp/handlers/handlers.hpp"
@@ -9,18 +10,31 @@
 namespace remora::rsp::handlers {
 namespace {
 
+// `n` bytes of the session's scratch buffer. It only grows, so after the first PacketSize packet
+// there is neither an allocation nor a zero-fill per packet.
+std::span<std::byte> scratch(SessionState& s, std::size_t n) {
+  if (s.scratch.size() < n) s.scratch.resize(n);
+  return std::span(s.scratch).first(n);
+}
+
+// The reply text buffer the Session gave back after the last data reply, emptied.
+std::string reply_text(SessionState& s) {
+  std::string out = std::move(s.reply_buffer);
+  out.clear();
+  return out;
+}
+
 // Reads up to `limit` bytes; an error only when not even the first byte could be read.
-std::expected<std::vector<std::byte>, Reply> read_prefix(SessionState& s, const packets::ReadMemory& r,
-                                                         std::size_t limit) {
-  std::vector<std::byte> buffer(std::min(r.length, limit));
+std::expected<std::span<const std::byte>, Reply> read_prefix(SessionState& s, const packets::ReadMemory& r,
+                                                             std::size_t limit) {
+  auto buffer = scratch(s, std::min(r.length, limit));
   auto transfer = s.memory().read_virtual(r.addr, buffer);
   if (transfer.bytes == 0 && !buffer.empty()) {
     std::string text = "cannot read memory at " + hex_address(r.addr);
     if (transfer.error) text += ": " + transfer.error.message();
     return std::unexpected(Reply::error(ErrorCode::memory_fault, std::move(text)));
   }
-  buffer.resize(std::min(transfer.bytes, buffer.size()));
-  return buffer;
+  return buffer.first(std::min(transfer.bytes, buffer.size()));
 }
 
 }  // namespace
@@ -29,8 +43,7 @@ Reply read_memory_hex(SessionState& s, const packets::ReadMemory& r) {
   // A reply longer than the packet size could not be received; a shorter read is legal.
   auto bytes = read_prefix(s, r, s.options.packet_size / 2);
   if (!bytes) return bytes.error();
-  std::string out;
-  out.reserve(bytes->size() * 2);
+  std::string out = reply_text(s);
   append_hex(out, *bytes);
   return Reply::with(std::move(out));
 }
@@ -44,8 +57,8 @@ Reply read_memory_binary(SessionState& s, const packets::ReadMemory& r) {
   // Escaping can double the size; half the packet size always fits.
   auto bytes = read_prefix(s, r, s.options.packet_size / 2 - 1);
   if (!bytes) return bytes.error();
-  std::string out = gdb_form ? "b" : "";
-  out.reserve(bytes->size() + bytes->size() / 8 + 1);
+  std::string out = reply_text(s);
+  if (gdb_form) out += 'b';
   append_escaped(out, *bytes);
   return Reply::with(std::move(out));
 }
@@ -53,8 +66,10 @@ Reply read_memory_binary(SessionState& s, const packets::ReadMemory& r) {
 Reply write_memory(SessionState& s, const packets::WriteMemory& w) {
   // A zero-length X is gdb's probe for binary download support.
   if (w.data.empty()) return Reply::ok();
-  auto transfer = s.memory().write_virtual(w.addr, w.data);
-  if (transfer.complete(w.data.size())) return Reply::ok();
+  auto bytes = scratch(s, w.data.size());
+  w.data.decode_into(bytes);
+  auto transfer = s.memory().write_virtual(w.addr, bytes);
+  if (transfer.complete(bytes.size())) return Reply::ok();
   targets::Addr boundary = w.addr + transfer.bytes;
   std::string text = "memory write stopped at " + hex_address(boundary) + " after " +
                      std::to_string(transfer.bytes) + " of " + std::to_string(w.data.size()) +

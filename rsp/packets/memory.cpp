@@ -45,10 +45,9 @@ std::expected<WriteMemory, DecodeError> decode_write_memory_hex(std::string_view
   auto range = decode_write_header(parts.head);
   if (!range) return std::unexpected(range.error());
   if (parts.tail.size() != range->length * 2) return std::unexpected(DecodeError::length_mismatch);
-  WriteMemory request{range->addr, std::vector<std::byte>(range->length)};
-  auto decoded = decode_hex_into(parts.tail, request.data);
-  if (!decoded) return std::unexpected(decoded.error());
-  return request;
+  auto data = EncodedBytes::hex(parts.tail);
+  if (!data) return std::unexpected(data.error());
+  return WriteMemory{range->addr, *data};
 }
 
 std::expected<WriteMemory, DecodeError> decode_write_memory_binary(std::string_view args) {
@@ -56,10 +55,10 @@ std::expected<WriteMemory, DecodeError> decode_write_memory_binary(std::string_v
   if (!parts.found) return std::unexpected(DecodeError::missing_field);
   auto range = decode_write_header(parts.head);
   if (!range) return std::unexpected(range.error());
-  auto data = unescape_binary(parts.tail);
+  auto data = EncodedBytes::binary(parts.tail);
   if (!data) return std::unexpected(data.error());
   if (data->size() != range->length) return std::unexpected(DecodeError::length_mismatch);
-  return WriteMemory{range->addr, std::move(*data)};
+  return WriteMemory{range->addr, *data};
 }
 
 }  // namespace remora::rsp::packets

@@ -17,7 +17,9 @@ struct ReadMemory {  // `m addr,length` (hex reply) and `x addr,length` (binary 
 
 struct WriteMemory {  // `M addr,length:hex` and `X addr,length:binary`
   targets::Addr addr = 0;
-  std::vector<std::byte> data;
+  // Checked, exactly `length` bytes, still encoded: write_memory decodes it into the session's
+  // reused buffer (a view into the packet, valid while the handler runs).
+  EncodedBytes data;
 };
 
 std::expected<ReadMemory, DecodeError> decode_read_memory(std::string_view args);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "targets/api/errors.hpp"
+#include "targets/api/host_io.hpp"
 #include "targets/api/memory_access.hpp"
 #include "targets/api/memory_allocator.hpp"
 #include "targets/api/process_control.hpp"
@@ -103,6 +104,8 @@ class Target {
   virtual ProcessControl* process_control() { return nullptr; }
   virtual SignalControl* signal_control() { return nullptr; }
   virtual XferObjects* xfer_objects() { return nullptr; }
+  // vFile: files on the machine remora runs on, under the implementation's policy.
+  virtual HostIO* host_io() { return nullptr; }
   // lldb's _M / _m. The ptrace backend needs an mmap call in the inferior for it (not yet).
   virtual MemoryAllocator* memory_allocator() { return nullptr; }
   // The debuggee's working directory (lldb's qGetWorkingDir); nullopt when it has none.

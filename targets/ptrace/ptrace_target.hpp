@@ -66,6 +66,9 @@ class PtraceTarget final : public Target,
   ProcessControl* process_control() override { return this; }
   SignalControl* signal_control() override { return this; }
   XferObjects* xfer_objects() override { return this; }
+  // vFile: the stub supplies the HostIO (targets/hostfs, with its --vfile policy); nullptr: none.
+  void set_host_io(HostIO* files) { host_io_ = files; }
+  HostIO* host_io() override { return host_io_; }
   ReportedEvents reportable_events() const override { return {true, true, true, true}; }
   void set_reported_events(const ReportedEvents& events) override { reported_ = events; }
 
@@ -183,6 +186,7 @@ class PtraceTarget final : public Target,
   asio::io_context& io_;
   asio::signal_set sigchld_;
   StopListener* listener_ = nullptr;
+  HostIO* host_io_ = nullptr;
 
   RunState state_ = RunState::no_process;
   pid_t pid_ = 0;

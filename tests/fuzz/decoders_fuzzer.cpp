@@ -20,6 +20,7 @@
 #include "rsp/codec.hpp"
 #include "rsp/packets/control.hpp"
 #include "rsp/packets/execution.hpp"
+#include "rsp/packets/host_io.hpp"
 #include "rsp/packets/lldb.hpp"
 #include "rsp/packets/memory.hpp"
 #include "rsp/packets/registers.hpp"
@@ -91,6 +92,15 @@ void verify(const p::RestoreRegisterState& r, std::string_view in) {
   check(std::to_string(r.id).size() <= in.size(), "restore id grew", in);
   if (r.thread) verify(*r.thread, in);
 }
+void verify(const p::HostOpen& o, std::string_view in) {
+  check(!o.path.empty() && o.path.find('\0') == std::string::npos, "vFile path empty or holds a NUL", in);
+}
+void verify(const p::HostPath& o, std::string_view in) {
+  check(!o.path.empty() && o.path.find('\0') == std::string::npos, "vFile path empty or holds a NUL", in);
+}
+void verify(const p::HostFd& f, std::string_view in) { check(f.fd >= 0, "negative vFile fd", in); }
+void verify(const p::HostPread& r, std::string_view in) { check(r.fd >= 0, "negative vFile fd", in); }
+void verify(const p::HostPwrite& w, std::string_view in) { check(w.fd >= 0, "negative vFile fd", in); }
 void verify(const p::SaveRegisterState& r, std::string_view in) {
   if (r.thread) verify(*r.thread, in);
 }
@@ -178,6 +188,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   REMORA_RUN(p, decode_restore_register_state);
   REMORA_RUN(p, decode_thread_stop_info);
   REMORA_RUN(p, decode_watchpoint_support_info);
+  REMORA_RUN(p, decode_host_open);
+  REMORA_RUN(p, decode_host_fd);
+  REMORA_RUN(p, decode_host_pread);
+  REMORA_RUN(p, decode_host_pwrite);
+  REMORA_RUN(p, decode_host_path);
+  REMORA_RUN(p, decode_host_setfs);
 #undef REMORA_RUN
   codec_round_trips(in);
   return 0;

@@ -163,11 +163,32 @@ ROUTES = {
     "QRestoreRegisterState": (["QRestoreRegisterState:1", "QRestoreRegisterState:1;thread:1;"],
                               ["QRestoreRegisterState", "QRestoreRegisterState:", "QRestoreRegisterState:x",
                                "QRestoreRegisterState:4294967296", "QRestoreRegisterState:1;thread:zz;"]),
+    # routes_host_io.cpp: the emulated target has no HostIO, so valid forms get the empty reply;
+    # decoding (and its failures) happens before that gate. 2f62696e2f7368 is "/bin/sh".
+    "vFile:open": (["vFile:open:2f62696e2f7368,0,1ed", "vFile:open:2f746d702f78,e01,1a4"],
+                   ["vFile:open:2f62696e2f7368,3,0",      # bad_value (O_WRONLY|O_RDWR)
+                    "vFile:open:2f62696e2f7368,0",        # missing_field
+                    "vFile:open:,0,0",                    # empty_field
+                    "vFile:open:2f6,0,0",                 # odd_hex_length
+                    "vFile:open:2f00,0,0",                # bad_value (NUL in the path)
+                    "vFile:open:2f,0,100000000"]),        # overflow (mode)
+    "vFile:close": (["vFile:close:3"], ["vFile:close", "vFile:close:zz", "vFile:close:80000000"]),
+    "vFile:pread": (["vFile:pread:3,1000,0"], ["vFile:pread:3,10", "vFile:pread:3,zz,0"]),
+    "vFile:pwrite": (["vFile:pwrite:3,0,a,b}]"], ["vFile:pwrite:3,0,}", "vFile:pwrite:3"]),
+    "vFile:fstat": (["vFile:fstat:3"], ["vFile:fstat:"]),
+    "vFile:stat": (["vFile:stat:2f62696e2f7368"], ["vFile:stat:2f7"]),
+    "vFile:lstat": (["vFile:lstat:2f62696e2f7368"], ["vFile:lstat:zz"]),
+    "vFile:readlink": (["vFile:readlink:2f70726f632f312f657865"], ["vFile:readlink"]),
+    "vFile:unlink": (["vFile:unlink:2f746d702f78"], ["vFile:unlink:"]),
+    "vFile:setfs": (["vFile:setfs:0"], ["vFile:setfs:-1", "vFile:setfs:80000000"]),
+    "vFile:size": (["vFile:size:2f62696e2f7368"], ["vFile:size:2f0"]),
+    "vFile:mode": (["vFile:mode:2f62696e2f7368"], ["vFile:mode"]),
+    "vFile:exists": (["vFile:exists:2f62696e2f7368"], ["vFile:exists:xx"]),
 }
 
 # Packets no route takes (a name must end at a separator unless its route takes any suffix).
 UNKNOWN = ["qFoo", "vMustReplyEmpty", "qTStatus", "qAttachedX", "vContX", "qHostInfoX", "jThreadsInfoX", "_X1000",
-           "vFile:open:6a7573742070726f62696e67,0,1c0"]
+           "vFile:MD5:2f62696e2f7368", "vFile:fchmod:3,1ed"]
 
 CLOSING = {"D", "k", "vKill"}  # these end the connection (the fuzzer then reconnects)
 
@@ -284,6 +305,7 @@ def decoder_seeds():
         ":413d31", ":41", ":read::0,10", ":write::0:a}]", ":1000;4;ab", ":1000,4", ";2f62696e;6162",
         "10000", ":400000", "1000,rw", "1000,rwx", "1000,", "0,r", "1000,rr", "1000,q", ";thread:1;", ":1;thread:1;",
         ":4294967296", ":1;thread:zz;",
+        ":2f62696e,0,1ed", ":2f62696e,3,0", ":3,100,0", ":3,0,a,b}]", ":2f62696e", ":2f00", ":80000000",
     ]
     return {f"{i:03d}": t.encode("latin-1") for i, t in enumerate(texts)}
 

@@ -144,7 +144,8 @@ TEST_CASE("X: binary data with escapes") {
   CHECK(w->addr == 0x600000);
   CHECK(w->data == bytes({'a', '}', '#', '$', '*'}));
   // Raw bytes other than the escaped four go through as they are, ':' and NUL included.
-  auto raw = decode_write_memory_binary(std::string("10,4:\x00:\xff,", 9));
+  const std::string raw_packet("10,4:\x00:\xff,", 9);  // the decoded data is a view into it
+  auto raw = decode_write_memory_binary(raw_packet);
   REQUIRE(raw);
   CHECK(raw->data == bytes({0x00, ':', 0xff, ','}));
   auto probe = decode_write_memory_binary("600000,0:");  // gdb's probe for X support
