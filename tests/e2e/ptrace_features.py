@@ -43,11 +43,17 @@ def s_watch(sc: Scenario) -> None:
 
 def s_hbreak(sc: Scenario) -> None:
     r = launch(sc, "basics")
-    out = gdb(sc, r, "basics", "hbreak bump", "continue", "rwatch counter", "continue", "kill")
+    out = gdb(sc, r, "basics", "hbreak bump", "continue", "delete", "break bump", "continue", "kill")
+    if "raises no debug-register traps" in r.stderr.text:
+        # On a machine whose debug registers never trap (this VM and CI's), remora refuses Z1/Z2-Z4
+        # (it probes once, at the first request) instead of accepting breakpoints that would
+        # never fire; gdb says so and the session goes on.
+        expect(r"^Cannot insert hardware breakpoint 1\.$", out, "hbreak refused, not silently ignored")
+        expect(r"^Breakpoint 2, bump \(\)", out, "the session goes on with a software breakpoint")
+        return
     no_remote_errors(out)
     expect(r"^Hardware assisted breakpoint 1 at", out, "hbreak set")
     expect(r"^Breakpoint 1, bump \(\)", out, "the hardware breakpoint hit")
-    expect(r"^Value = 11$", out, "rwatch caught the read")
 
 
 def s_catch_fork_exec(sc: Scenario) -> None:
@@ -57,7 +63,7 @@ def s_catch_fork_exec(sc: Scenario) -> None:
     no_remote_errors(out)
     expect(r"^Catchpoint 1 \(forked process \d+\)", out, "catch fork")
     expect(r"is executing new program: .*signals$", out, "follow-fork-mode child, then catch exec")
-    expect(r"^Catchpoint 2 \(exec'd .*signals\)", out, "catch exec")
+    expect(r"(^|hit )Catchpoint 2 \(exec'd .*signals\)", out, "catch exec")
     expect(r"exited with code 05\]", out, "the exec'd child's exit")
 
 
