@@ -10,11 +10,7 @@ A write is held back only when gdb writes bytes already written in the same stop
 """
 from __future__ import annotations
 
-import argparse
-import os
-import shutil
 import sys
-from pathlib import Path
 from typing import Callable
 
 import harness
@@ -85,30 +81,7 @@ SCENARIOS: dict[str, Callable[[Scenario], None]] = {
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--remora")
-    ap.add_argument("--workdir")
-    ap.add_argument("--programs")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("scenarios", nargs="*")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(SCENARIOS))
-        return 0
-    if not args.remora or not args.workdir or not args.programs:
-        ap.error("--remora, --workdir and --programs are required")
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
-    if unknown:
-        ap.error(f"unknown scenario(s): {', '.join(unknown)}; try --list")
-    if shutil.which(harness.GDB) is None:
-        print(f"FATAL: {harness.GDB} not found on PATH")
-        return 1
-    harness.SCENARIOS.update(SCENARIOS)
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = [harness.run_one(n, os.path.abspath(args.remora), workdir, args.programs)
-               for n in (args.scenarios or SCENARIOS)]
-    return 0 if all(results) else 1
+    return harness.scenario_main(__doc__, SCENARIOS, needs_programs=True)
 
 
 if __name__ == "__main__":

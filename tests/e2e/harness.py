@@ -657,40 +657,50 @@ def run_one(name: str, remora: str, workdir: Path, programs: str | None = None) 
     return ok
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def scenario_main(doc: str, scenarios: dict, tools: tuple[str, ...] = (GDB,),
+                  needs_programs: bool = False) -> int:
+    """The command line every scenario script shares: --remora, --workdir, --programs, --list and
+    scenario names. A missing client tool is a failure (CI installs them), never a skip."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--remora", help="path to the remora executable")
     ap.add_argument("--workdir", help="directory for logs and scratch files")
-    ap.add_argument("--programs", help="directory of the built C programs (the ptrace scenarios)")
+    ap.add_argument("--programs", help="directory of the built test programs")
     ap.add_argument("--list", action="store_true", help="list the scenarios")
     ap.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     args = ap.parse_args()
-    # The ptrace scenarios live in their own module, which imports this one by name.
+    if args.list:
+        print("\n".join(scenarios))
+        return 0
+    if not args.remora or not args.workdir or (needs_programs and not args.programs):
+        ap.error("--remora and --workdir are required" + (" (and --programs)" if needs_programs else ""))
+    unknown = [s for s in args.scenarios if s not in scenarios]
+    if unknown:
+        ap.error(f"unknown scenario(s): {', '.join(unknown)}; try --list")
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"FATAL: {tool} not found on PATH: these tests need the real program (cmake/dev.sh test installs it)")
+            return 1
+    if not os.access(args.remora, os.X_OK):
+        print(f"FATAL: remora executable not found: {args.remora}")
+        return 1
+    SCENARIOS.update(scenarios)  # run_one looks scenarios up in this module's table
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = [run_one(name, os.path.abspath(args.remora), workdir, args.programs)
+               for name in (args.scenarios or scenarios)]
+    return 0 if all(results) else 1
+
+
+def main() -> int:
+    # The ptrace scenarios live in their own modules, which import this one by name.
     sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.modules.setdefault("harness", sys.modules[__name__])
     import ptrace_features  # noqa: E402 - after the alias above
     import ptrace_scenarios  # noqa: E402
-    SCENARIOS.update(ptrace_scenarios.SCENARIOS)
-    SCENARIOS.update(ptrace_features.SCENARIOS)
-    if args.list:
-        print("\n".join(SCENARIOS))
-        return 0
-    if not args.remora or not args.workdir:
-        ap.error("--remora and --workdir are required")
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
-    if unknown:
-        ap.error(f"unknown scenario(s): {', '.join(unknown)}; try --list")
-    if shutil.which(GDB) is None:
-        print("FATAL: gdb not found on PATH: the e2e tests need the real gdb (apt-get install gdb)")
-        return 1
-    if not os.access(args.remora, os.X_OK):
-        print(f"FATAL: remora executable not found: {args.remora}")
-        return 1
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = [run_one(name, os.path.abspath(args.remora), workdir, args.programs)
-               for name in (args.scenarios or SCENARIOS)]
-    return 0 if all(results) else 1
+    scenarios = dict(SCENARIOS)
+    scenarios.update(ptrace_scenarios.SCENARIOS)
+    scenarios.update(ptrace_features.SCENARIOS)
+    return scenario_main(__doc__, scenarios)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,7 @@ A missing lldb-16 is a failure, never a skip: CI installs it.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,29 +216,7 @@ SCENARIOS = {
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--remora")
-    ap.add_argument("--workdir")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("scenarios", nargs="*")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(SCENARIOS))
-        return 0
-    if not args.remora or not args.workdir:
-        ap.error("--remora and --workdir are required")
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
-    if unknown:
-        ap.error(f"unknown scenario(s): {', '.join(unknown)}; try --list")
-    if shutil.which(LLDB) is None:
-        print(f"FATAL: {LLDB} not found on PATH: these tests need the real lldb (apt-get install lldb-16)")
-        return 1
-    # harness.run_one (budget, failure report, cleanup) looks scenarios up in its own table.
-    harness.SCENARIOS.update(SCENARIOS)
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = [harness.run_one(n, os.path.abspath(args.remora), workdir) for n in (args.scenarios or SCENARIOS)]
-    return 0 if all(results) else 1
+    return harness.scenario_main(__doc__, SCENARIOS, tools=(LLDB,))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,8 @@ never a skip: `bash cmake/dev.sh test` installs qemu-user.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -255,31 +253,7 @@ SCENARIOS = {
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--remora")
-    ap.add_argument("--workdir")
-    ap.add_argument("--programs")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("scenarios", nargs="*")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(SCENARIOS))
-        return 0
-    if not args.remora or not args.workdir or not args.programs:
-        ap.error("--remora, --workdir and --programs are required")
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
-    if unknown:
-        ap.error(f"unknown scenario(s): {', '.join(unknown)}; try --list")
-    for tool in (QEMU, harness.GDB):
-        if shutil.which(tool) is None:
-            print(f"FATAL: {tool} not found on PATH (apt-get install qemu-user gdb)")
-            return 1
-    harness.SCENARIOS.update(SCENARIOS)
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = [harness.run_one(n, os.path.abspath(args.remora), workdir, args.programs)
-               for n in (args.scenarios or SCENARIOS)]
-    return 0 if all(results) else 1
+    return harness.scenario_main(__doc__, SCENARIOS, tools=(QEMU, harness.GDB), needs_programs=True)
 
 
 if __name__ == "__main__":
