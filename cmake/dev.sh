@@ -7,8 +7,9 @@ cd "$here"
 
 build_deps=(cmake ninja-build g++ libasio-dev libcli11-dev doctest-dev)
 # The end-to-end tests drive the real clients (and qemu-x86_64 / qemu-system-i386 for the QEMU
-# proxy backend; qemu-system-x86 pulls ~170 packages without --no-install-recommends).
-test_deps=(gdb gdbserver lldb-16 python3 procps qemu-user qemu-system-x86)
+# proxy backend; qemu-system-x86 pulls ~170 packages without --no-install-recommends); dpkg-dev
+# and groff-base for the package and man page tests.
+test_deps=(gdb gdbserver lldb-16 python3 procps qemu-user qemu-system-x86 dpkg-dev groff-base)
 
 install_missing() {
   local missing=()

@@ -68,8 +68,10 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
       ->disable_flag_override();
   app.add_flag("--attach", o.attach, "Attach to the process whose PID follows COMM (needs ptrace)")
       ->disable_flag_override();
-  app.add_option("--target", raw.target, "Backend: emulated[:FILE] (an ELF or raw image); default emulated")
-      ->type_name("KIND[:FILE]");
+  app.add_option("--target", raw.target,
+                 "Backend: emulated[:FILE] (default; an ELF or raw image), qemu:HOST:PORT or qemu:unix:PATH "
+                 "(a running QEMU's gdbstub), qemu-user (remora starts QEMU on PROG)")
+      ->type_name("KIND");
   app.add_option("--region", raw.regions, "Emulated memory region, PERMS from r w x - (repeatable)")
       ->allow_extra_args(false)
       ->type_name("START,SIZE,PERMS[,NAME]");
@@ -352,11 +354,14 @@ std::optional<UsageError> check_supported(const Options& options) {
 }
 
 std::string version_text() {
+  std::string backends;
 #ifdef REMORA_HAVE_PTRACE
-  const char* backends = "ptrace, emulated";
-#else
-  const char* backends = "emulated";
+  backends += "ptrace, ";
 #endif
+#ifdef REMORA_HAVE_QEMU
+  backends += "qemu, qemu-user, ";
+#endif
+  backends += "emulated";
   // Two lines like gdbserver's first and last (`GNU gdbserver ... 13.1`, `configured as "..."`).
   return std::string("remora " REMORA_VERSION "\nA GDB remote serial protocol stub with gdbserver's command line.\n"
                      "This remora was configured as \"x86_64-linux-gnu\"; backends: ") +
