@@ -104,10 +104,18 @@ class SessionImpl {
         // Notifications are never acknowledged (nor answered): a corrupt one is dropped, not
         // NACKed, and not taken for a packet in no-ack mode.
         if (event.lead == '%') return;
-        // gdbserver processes such a packet in no-ack mode: the client expects no ack to resend.
-        if (state.no_ack) return on_packet(event.payload, out);
-        out += '-';
-        return;
+        if (!state.no_ack) {
+          out += '-';
+          return;
+        }
+        // No-ack mode: no resend will come. gdbserver runs the packet anyway, but a corrupt `M`
+        // or `X` would write wrong bytes; refusing it with an error is the safe answer.
+        {
+          std::string reply;
+          render_reply(Reply::error(ErrorCode::malformed, "bad checksum: packet not run"), state.error_dialect(),
+                       reply);
+          return send(reply, out);
+        }
       case FrameEventKind::overflow: {
         state.stats.overflows++;
         if (event.lead == '%') return;  // an oversized notification: nothing to ack or answer

@@ -41,7 +41,7 @@ std::string client_stream() {
   s += frame("QStartNoAckMode");
   s += "+";
   s += frame("p10");
-  s += "$qC#00";  // processed in no-ack mode
+  s += "$qC#00";  // refused with an error in no-ack mode
   s += frame("Z0,400020,1");
   s += frame("c");  // stops at the breakpoint
   return s;

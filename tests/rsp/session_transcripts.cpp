@@ -72,7 +72,7 @@ TEST_CASE("in no-ack mode a stray '-' is not a NACK") {
   CHECK(t.feed("-") == "");
 }
 
-TEST_CASE("bad checksum: '-' in ack mode, processed and counted in no-ack mode") {
+TEST_CASE("bad checksum: '-' in ack mode, an error reply (the packet not run) in no-ack mode") {
   Transcript t;
   CHECK(t.feed("$qC#00") == "-");
   CHECK(t.feed("$qC#zz") == "-");  // checksum digits that are not hex
@@ -80,8 +80,10 @@ TEST_CASE("bad checksum: '-' in ack mode, processed and counted in no-ack mode")
   CHECK(t.session().stats().packets_in == 0);
   CHECK(t.feed("$qC#b4") == "+$QC1#c5");  // the resend goes through
   CHECK(t.feed("$QStartNoAckMode#b0") == "+$OK#9a");
-  CHECK(t.feed("$qC#00") == "$QC1#c5");
+  CHECK(t.feed("$qC#00") == "$E16#ac");
   CHECK(t.session().stats().bad_checksums == 3);
+  CHECK(t.feed("$M600000,1:aa#00") == "$E16#ac");  // a corrupt write must not land
+  CHECK(t.feed("$m600000,1#f0") == "$00#60");
 }
 
 TEST_CASE("an oversized frame gets an error reply and the session goes on") {
