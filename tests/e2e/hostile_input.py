@@ -60,6 +60,8 @@ class Link:
     def __init__(self, port: int, host: str = "127.0.0.1"):
         self.host, self.port = host, port
         self.sock = socket.create_connection((host, port), timeout=5)
+        # Each request follows an ack: without this, Nagle's algorithm holds it for the ack's ACK.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.ack = True
         self.closed = False
