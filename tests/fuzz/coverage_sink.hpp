@@ -61,5 +61,7 @@ struct DecoderTally {
 
 inline SessionSum session_sum;
 inline std::map<std::string, DecoderTally> decoder_tallies;
+// qemu_replies_fuzzer.cpp, loaders_fuzzer.cpp: how often each named outcome happened.
+inline std::map<std::string, std::uint64_t> outcomes;
 
 }  // namespace remora::fuzz

@@ -7,9 +7,11 @@
 //             bad checksum, oversized frame), unknown packets, stops and reconnects all happened;
 //   decoders: every decoder declared in rsp/packets/*.hpp (the list CMake reads from the headers)
 //             ran, accepted at least one input and refused at least one, and every DecodeError
-//             kind was produced.
+//             kind was produced;
+//   outcomes: (qemu_replies, loaders) every outcome named with --expect-outcomes happened.
 //
-// usage: replay_corpus session|decoders [--expect-decoders a,b,c] DIR...
+// usage: replay_corpus session|decoders|outcomes [--expect-decoders a,b,c]
+//                      [--expect-outcomes 'a|b|c'] DIR...
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -97,10 +99,10 @@ void check_session() {
               static_cast<unsigned long long>(sum.stops_delivered));
 }
 
-std::vector<std::string> split_names(std::string_view list) {
+std::vector<std::string> split_names(std::string_view list, char separator = ',') {
   std::vector<std::string> out;
   while (!list.empty()) {
-    auto comma = list.find(',');
+    auto comma = list.find(separator);
     auto name = list.substr(0, comma);
     if (!name.empty()) out.emplace_back(name);
     if (comma == std::string_view::npos) break;
@@ -129,6 +131,14 @@ void check_decoders(const std::vector<std::string>& expected) {
   std::printf("decoders: %zu decoders tallied, %zu expected\n", fuzz::decoder_tallies.size(), expected.size());
 }
 
+void check_outcomes(const std::vector<std::string>& expected) {
+  require(!expected.empty(), "outcomes: no --expect-outcomes list");
+  for (const auto& name : expected)
+    require(fuzz::outcomes[name] > 0, "outcomes: no input led to '" + name + "'");
+  for (const auto& [name, count] : fuzz::outcomes)
+    std::printf("  %-32s %llu\n", name.c_str(), static_cast<unsigned long long>(count));
+}
+
 bool read_file(const std::filesystem::path& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -140,7 +150,8 @@ bool read_file(const std::filesystem::path& path, std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s session|decoders [--expect-decoders a,b,c] DIR...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s session|decoders|outcomes [--expect-decoders a,b,c] [--expect-outcomes 'a|b'] DIR...\n",
+                 argv[0]);
     return 2;
   }
   const std::string_view mode = argv[1];
@@ -150,6 +161,10 @@ int main(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--expect-decoders" && i + 1 < argc) {
       expected = split_names(argv[++i]);
+      continue;
+    }
+    if (arg == "--expect-outcomes" && i + 1 < argc) {
+      expected = split_names(argv[++i], '|');
       continue;
     }
     std::error_code ec;
@@ -176,6 +191,8 @@ int main(int argc, char** argv) {
     check_session();
   else if (mode == "decoders")
     check_decoders(expected);
+  else if (mode == "outcomes")
+    check_outcomes(expected);
   else
     require(false, "unknown mode " + std::string(mode));
 
