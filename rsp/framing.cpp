@@ -24,7 +24,6 @@ namespace {
 
 constexpr std::string_view kSignificant{"$%+-\x03", 5};  // bytes that end a garbage run
 constexpr int kRleBias = 29;       // count char = repeats + 29 (so 3 repeats is ' ')
-constexpr std::size_t kRleMinRepeats = 3;  // `c*N` is 3 chars: shorter runs do not gain
 constexpr std::size_t kRleMaxRepeats = '~' - kRleBias;
 
 int hex_digit(char c) {
