@@ -108,6 +108,7 @@ Classified PtraceTarget::classify_exec(Thread& t) {
   }
   (void)memory_of(t.pid).open(t.pid);
   software_of(t.pid).forget_all();
+  allocator_.forget();  // the new image owns the addresses: no _m may unmap them
   if (t.pid == pid_) hardware_ = DebugRegisters{};
   t.regs.invalidate();
   t.in_syscall = false;

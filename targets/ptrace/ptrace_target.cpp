@@ -54,6 +54,7 @@ void PtraceTarget::mark_process_gone(std::optional<StopEvent> final_state) {
   memory_.close();
   software_.forget_all();
   hardware_ = DebugRegisters{};
+  allocator_.forget();
   state_ = RunState::no_process;
   interrupt_requested_ = false;
   pid_ = 0;

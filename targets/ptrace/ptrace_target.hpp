@@ -19,6 +19,7 @@
 #include "targets/api/signal_control.hpp"
 #include "targets/api/target.hpp"
 #include "targets/ptrace/debug_registers.hpp"
+#include "targets/ptrace/inferior_mmap.hpp"
 #include "targets/ptrace/launcher.hpp"
 #include "targets/ptrace/proc_memory.hpp"
 #include "targets/ptrace/sw_breakpoints.hpp"
@@ -87,6 +88,7 @@ class PtraceTarget final : public Target,
   bool can_range_step() const override { return true; }
   BreakpointControl* breakpoints() override { return this; }
   MemoryRegions* memory_regions() override { return this; }
+  MemoryAllocator* memory_allocator() override { return &allocator_; }  // lldb's _M/_m (inferior_mmap.cpp)
 
   // ProcessControl
   std::expected<StopEvent, std::error_code> launch(const LaunchRequest& request) override;
@@ -118,6 +120,8 @@ class PtraceTarget final : public Target,
   std::error_code apply_debug_registers();
   // MemoryRegions
   std::vector<MemoryRegion> regions() override;
+  // MemoryAllocator: a stopped thread to run mmap/munmap in (inferior_mmap.cpp)
+  std::expected<SyscallSite, std::error_code> syscall_site();
   // XferObjects (ptrace_xfer.cpp)
   std::vector<Object> objects() const override;
   std::expected<std::string, std::error_code> read(std::string_view name, std::string_view annex) override;
@@ -197,6 +201,7 @@ class PtraceTarget final : public Target,
   ProcMemory memory_;
   SoftwareBreakpoints software_{memory_};
   DebugRegisters hardware_;
+  InferiorMmap allocator_{[this] { return syscall_site(); }};
   std::optional<StopEvent> current_stop_;
   std::optional<LaunchRequest> initial_;
   std::set<int> pass_signals_;  // Linux numbers
