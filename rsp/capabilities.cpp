@@ -14,12 +14,16 @@ void advertise_lldb(SessionState& state, std::string& features);
 // routes_host_io.cpp: vFile.
 std::span<const PacketRoute> host_io_routes();
 void advertise_host_io(SessionState& state, std::string& features);
+// routes_passthrough.cpp: packets forwarded to the stub a backend fronts (QEMU's qqemu.*, bs/bc).
+std::span<const PacketRoute> passthrough_routes();
+void advertise_passthrough(SessionState& state, std::string& features);
 
 std::span<const Capability> capabilities() {
   static constexpr std::array list = {
       Capability{process_routes, advertise_process},
       Capability{lldb_routes, advertise_lldb},
       Capability{host_io_routes, advertise_host_io},
+      Capability{passthrough_routes, advertise_passthrough},
   };
   return list;
 }

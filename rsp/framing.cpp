@@ -19,6 +19,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace remora::rsp {
 namespace {
 
@@ -47,7 +51,7 @@ bool has_zero_byte(std::uint64_t x) {
 }
 
 // The first index >= i where at least four equal characters start (the shortest run worth a
-// look), or p.size(). Hex and escaped binary replies rarely have runs, so the scan is what
+// look: `c*N` is 3 characters, so 3 repeats or fewer gain nothing), or p.size(). Hex and escaped binary replies rarely have runs, so the scan is what
 // costs: eight positions per step, comparing each byte with the three after it at once.
 std::size_t find_run(std::string_view p, std::size_t i) {
   const char* d = p.data();
@@ -248,6 +252,23 @@ void FrameDecoder::finish_frame(std::vector<FrameEvent>& out) {
 }
 
 std::uint8_t checksum(std::string_view payload) {
+#if defined(__SSE2__)
+  // 16 bytes per step: psadbw adds each half of a block into a 64-bit lane, which cannot
+  // overflow for any frame size. About 4x the word-at-a-time loop below (perf: that loop was
+  // ~4.5% of a PacketSize X).
+  const char* d = payload.data();
+  const std::size_t n = payload.size();
+  __m128i acc = _mm_setzero_si128();
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(v, _mm_setzero_si128()));
+  }
+  std::uint64_t sum = static_cast<std::uint64_t>(_mm_cvtsi128_si64(acc)) +
+                      static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
+  for (; i < n; ++i) sum += static_cast<unsigned char>(d[i]);
+  return static_cast<std::uint8_t>(sum);
+#else
   // Eight bytes per step (-O2 does not vectorise the byte loop): the even and odd bytes of each
   // word are added into four 16-bit lanes, which hold at least 128 words of 2 x 255 before a
   // lane could carry into the next; then the lanes are folded. Every byte of a PacketSize frame
@@ -269,6 +290,7 @@ std::uint8_t checksum(std::string_view payload) {
   }
   for (std::size_t i = 8 * words; i < payload.size(); ++i) sum += static_cast<unsigned char>(d[i]);
   return static_cast<std::uint8_t>(sum);
+#endif
 }
 
 void append_frame(std::string& out, std::string_view payload, bool rle, char lead) {

@@ -8,6 +8,7 @@
 #include "rsp/handlers/handlers.hpp"
 #include "rsp/session_state.hpp"
 #include "rsp/stop_reply.hpp"
+#include "rsp/target_meter.hpp"
 
 namespace remora::rsp {
 namespace {
@@ -22,13 +23,17 @@ std::size_t frame_limit(std::size_t packet_size) { return packet_size + 64; }
 
 class SessionImpl {
  public:
+  // Handlers reach the target through the meter, so `monitor stats` can count and time them.
   SessionImpl(targets::Target& target, SessionOptions options)
-      : state(target, options), decoder(frame_limit(options.packet_size)) {
+      : meter(target, meter_stats), state(meter, options), decoder(frame_limit(options.packet_size)) {
+    meter.attach(state.stats.target);
+    state.stats.packets_by_route.assign(packet_routes().size(), 0);
     coverage.route_hits.assign(packet_routes().size(), 0);
     coverage.decode_failures.assign(packet_routes().size(), std::vector<std::uint64_t>(kDecodeErrorKinds, 0));
   }
 
   void on_bytes(std::string_view bytes, std::string& out) {
+    HandlingTime timed(*this);
     state.stats.bytes_in += bytes.size();
     events.clear();
     decoder.feed(bytes, events);
@@ -38,11 +43,15 @@ class SessionImpl {
   }
 
   void on_stop(const targets::StopEvent& event, std::string& out) {
+    HandlingTime timed(*this);
     bool owed = state.running;
+    if (owed) state.stats.target_running += std::chrono::steady_clock::now() - run_started;
     state.running = false;
     state.last_stop = event;
     state.general_thread = targets::ThreadId::any();
     if (state.options.memory_cache) state.options.memory_cache->invalidate();
+    // gdb's stop replies have no room for why (lldb's carry it): the trace shows it.
+    if (!event.description.empty()) state.note("stop: " + event.description);
     if (owed) send(render_stop_reply(state, event), out);
   }
 
@@ -64,7 +73,11 @@ class SessionImpl {
     switch (state.options.on_disconnect) {
       case DisconnectAction::detach: (void)state.target.detach(); break;
       case DisconnectAction::kill: (void)state.target.kill(); break;
-      case DisconnectAction::keep: break;
+      case DisconnectAction::keep:
+        // Kept for the next client stopped, as gdbserver's `?` stops all in all-stop: left
+        // running, the next client's `?` would report a stale stop of a process that runs on.
+        if (state.running) (void)state.target.interrupt();
+        break;
     }
     state.running = false;
   }
@@ -87,8 +100,12 @@ class SessionImpl {
     if (state.options.observer) state.options.observer->on_packet(PacketObserver::Direction::to_client, payload);
   }
 
+  // Declared before `state`, which refers to the meter (the meter counts into state.stats).
+  TargetCallStats meter_stats;  // only until the constructor attaches state.stats.target
+  MeteredTarget meter;
   SessionState state;
   FrameDecoder decoder;
+  std::chrono::steady_clock::time_point run_started;
   std::vector<FrameEvent> events;
   std::string last_frame;
   std::string pending;  // stop replies delivered through the listener
@@ -148,7 +165,9 @@ class SessionImpl {
     state.stats.packets_in++;
     if (state.options.observer) state.options.observer->on_packet(PacketObserver::Direction::from_client, payload);
     if (!state.no_ack) out += '+';
+    const bool was_running = state.running;
     auto result = dispatch(state, payload);
+    if (!was_running && state.running) run_started = std::chrono::steady_clock::now();
     record(result);
     if (result.reply.kind == Reply::Kind::data) {
       // The payload as is (what render_reply would copy); its buffer then serves the next reply.
@@ -162,13 +181,30 @@ class SessionImpl {
     if (result.no_ack_after_reply) state.no_ack = true;
   }
 
+  // Session time, target calls included.
+  class HandlingTime {
+   public:
+    explicit HandlingTime(SessionImpl& impl) : impl_(impl), start_(std::chrono::steady_clock::now()) {}
+    ~HandlingTime() {
+      impl_.state.stats.handling += std::chrono::steady_clock::now() - start_;
+    }
+    HandlingTime(const HandlingTime&) = delete;
+    HandlingTime& operator=(const HandlingTime&) = delete;
+
+   private:
+    SessionImpl& impl_;
+    std::chrono::steady_clock::time_point start_;
+  };
+
   void record(const DispatchResult& result) {
     if (result.route < 0) {
       coverage.unknown_packets++;
+      state.stats.unknown_packets++;
       return;
     }
     auto route = static_cast<std::size_t>(result.route);
     coverage.route_hits[route]++;
+    state.stats.packets_by_route[route]++;
     if (result.decode_error) {
       state.stats.malformed++;
       coverage.decode_failures[route][static_cast<std::size_t>(*result.decode_error)]++;

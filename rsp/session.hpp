@@ -1,6 +1,7 @@
 // The I/O-free protocol state machine: client bytes and target stops in, bytes for the client
 // out. A blocking loop, an asio loop, a unit test or a fuzzer drives it the same way.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,11 @@ class PacketObserver {
   virtual ~PacketObserver() = default;
   virtual void on_packet(Direction direction, std::string_view payload) = 0;
   virtual void on_note(std::string_view text) = 0;
+  // `monitor trace on|off`: false when this observer cannot be switched (it is not a trace).
+  virtual bool set_tracing(bool on) {
+    (void)on;
+    return false;
+  }
 };
 
 struct SessionOptions {
@@ -36,6 +42,17 @@ struct SessionOptions {
   targets::WriteBackMemory* memory_cache = nullptr;
 };
 
+// Calls the Session made to the target (rsp/target_meter.hpp), for `monitor stats`: over QEMU
+// or a slow process these round trips, not the client link, are often what makes gdb slow.
+struct TargetCallStats {
+  std::uint64_t memory_reads = 0, memory_writes = 0;
+  std::uint64_t bytes_read = 0, bytes_written = 0;
+  std::uint64_t register_reads = 0, register_writes = 0;
+  std::uint64_t resumes = 0;
+  std::uint64_t other_calls = 0;  // threads, stop state, interrupt, detach, kill
+  std::chrono::nanoseconds time{0};  // spent inside those calls
+};
+
 struct SessionStats {
   std::uint64_t packets_in = 0;
   std::uint64_t packets_out = 0;
@@ -45,6 +62,13 @@ struct SessionStats {
   std::uint64_t nacks = 0;
   std::uint64_t overflows = 0;
   std::uint64_t malformed = 0;
+  // monitor stats: packets by kind, and where the session's time went.
+  std::vector<std::uint64_t> packets_by_route;  // indexed like packet_routes()
+  std::uint64_t unknown_packets = 0;
+  TargetCallStats target;
+  std::chrono::nanoseconds handling{0};       // inside the Session (target calls included)
+  std::chrono::nanoseconds target_running{0};  // from a resume to its stop
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // Which routes and decoder failures a session reached (the fuzz corpus replay asserts on it).

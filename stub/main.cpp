@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "stub/connection.hpp"
+#include "stub/diagnose.hpp"
 #include "stub/options.hpp"
 #include "stub/server.hpp"
 #include "stub/targets.hpp"
@@ -50,8 +51,14 @@ struct TraceSink {
   }
 };
 
+// Without --trace the writer still exists, switched off and aimed at stderr, so that
+// `monitor trace on` can start a trace in a live session.
 bool open_trace(const stub::Options& options, TraceSink& sink) {
-  if (!options.trace) return true;
+  const auto format = options.trace_raw ? stub::TraceFormat::raw : stub::TraceFormat::readable;
+  if (!options.trace) {
+    sink.writer = std::make_unique<stub::TraceWriter>(stderr, format, /*enabled=*/false);
+    return true;
+  }
   if (options.trace->empty()) {
     sink.file = stderr;
   } else {
@@ -62,8 +69,39 @@ bool open_trace(const stub::Options& options, TraceSink& sink) {
     }
     sink.owned = true;
   }
-  sink.writer = std::make_unique<stub::TraceWriter>(sink.file);
+  sink.writer = std::make_unique<stub::TraceWriter>(sink.file, format);
   return true;
+}
+
+// Before gdbserver's "Can't bind address: ...\nExiting" (kept together, verbatim, for scripts
+// that match them): who holds the port, when /proc can tell.
+std::string bind_hint(const stub::Options& options) {
+  const auto* tcp = std::get_if<stub::TcpComm>(&options.comm);
+  if (tcp == nullptr) return {};
+  auto holder = stub::port_holder(tcp->port);
+  if (!holder) return {};
+  return "remora: port " + std::to_string(tcp->port) + " is held by " + *holder +
+         "; stop it or pick another port (:0 picks a free one)\n";
+}
+
+// What to try when remora could not reach the QEMU that --target qemu:... names.
+std::string qemu_hint(const stub::Options& options) {
+  const auto& q = options.qemu;
+  const std::string where = q.unix_path.empty() ? "tcp:" + q.host + ":" + std::to_string(q.port) : "unix:" + q.unix_path;
+  return "remora: is QEMU running with its gdbstub there? start it first with '-S -gdb " + where +
+         (q.unix_path.empty() ? "" : ",server,wait=off") + "' (or let remora start QEMU: --target qemu-user PROG)";
+}
+
+// A failure's message ends in gdbserver's "Exiting"; what to do goes just before it.
+std::string with_launch_hint(std::string error, const stub::Options& options) {
+  std::string hint;
+  if (options.target == stub::TargetKind::ptrace && !options.program.empty())
+    hint = stub::launch_hint(options.program.front());
+  if (options.target == stub::TargetKind::qemu && error.find("cannot connect to QEMU") != std::string::npos)
+    hint = qemu_hint(options);
+  const auto at = error.rfind("\nExiting");
+  if (hint.empty() || at == std::string::npos) return error;
+  return error.insert(at, "\n" + hint);
 }
 
 stub::ConnectionConfig connection_config(const stub::Options& options, rsp::PacketObserver* observer,
@@ -151,12 +189,12 @@ int run(const stub::Options& options) {
                       console, finished);
   // gdbserver binds before it launches: a busy port must not leave a program behind.
   if (auto bound = server.bind(); !bound) {
-    console(bound.error() + "\nExiting");
+    console(bind_hint(options) + bound.error() + "\nExiting");
     return exit_failure;
   }
   auto target = stub::build_target(io, options, console);
   if (!target) {
-    console(target.error());
+    console(with_launch_hint(target.error(), options));
     return exit_failure;
   }
   built = std::move(*target);

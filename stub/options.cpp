@@ -24,6 +24,7 @@ struct RawArgs {
   std::vector<std::string> regions;
   std::vector<std::string> faults;
   std::string trace;
+  std::string trace_format;
   std::string idle_timeout;
   std::string packet_size;
   std::string on_disconnect;
@@ -83,6 +84,10 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
   // A flag with an optional value: `--trace` alone never swallows COMM as its file.
   app.add_flag("--trace{-}", raw.trace, "Log every packet to stderr, or with --trace=FILE to FILE")
       ->option_text("[=FILE]");
+  app.add_option("--trace-format", raw.trace_format,
+                 "How --trace shows packets: readable (default: decoded, e.g. 'm addr=0x401000 len=64') "
+                 "or raw (the bytes as sent)")
+      ->type_name("readable|raw");
   app.add_option("--idle-timeout", raw.idle_timeout, "Close a client silent that long (0: never)")
       ->type_name("SECONDS");
   app.add_option("--packet-size", raw.packet_size, "PacketSize to advertise, in bytes")->type_name("N");
@@ -259,6 +264,11 @@ std::optional<UsageError> convert(const RawArgs& raw, Options& o) {
   } else if (raw.debug || raw.remote_debug) {
     o.trace = std::string();
   }
+  if (raw.trace_format == "raw") {
+    o.trace_raw = true;
+  } else if (!raw.trace_format.empty() && raw.trace_format != "readable") {
+    return UsageError{"bad --trace-format '" + raw.trace_format + "': expected readable or raw"};
+  }
   if (auto e = convert_numbers(raw, o)) return e;
   if (raw.on_disconnect.empty() || raw.on_disconnect == "keep") {
     o.on_disconnect = rsp::DisconnectAction::keep;
@@ -294,9 +304,42 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// lldb-server's command line (`lldb-server gdbserver :1234 -- prog`, `lldb-server platform ...`)
+// given to remora: say what remora's own form of the same thing is, instead of "bad COMM 'g'".
+std::optional<UsageError> lldb_server_form(std::span<const std::string> args) {
+  if (args.empty()) return std::nullopt;
+  const std::string& mode = args.front();
+  if (mode == "platform" || mode == "p")
+    return UsageError{"'" + mode + "' is lldb-server's platform mode, which remora does not have; "
+                      "for lldb's 'platform connect' run 'remora --multi :PORT' and in lldb "
+                      "'gdb-remote PORT' (then 'process launch' or 'attach')"};
+  if (mode != "gdbserver" && mode != "g") return std::nullopt;
+  std::string suggestion = "remora";
+  std::string comm, attach_pid;
+  std::vector<std::string> rest;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--attach" || a == "-a") && i + 1 < args.size()) {
+      attach_pid = args[++i];
+    } else if (comm.empty() && (a.find(':') != std::string::npos || a == "-")) {
+      comm = a;
+    } else if (a != "--") {
+      rest.push_back(a);
+    }
+  }
+  if (!attach_pid.empty()) suggestion += " --attach";
+  suggestion += " " + (comm.empty() ? std::string(":PORT") : comm);
+  if (!attach_pid.empty()) suggestion += " " + attach_pid;
+  for (const auto& word : rest) suggestion += " " + word;
+  if (attach_pid.empty() && rest.empty()) suggestion += " PROG [ARGS...]";
+  return UsageError{"'" + mode + "' is lldb-server's syntax; remora takes gdbserver's (options, then COMM, then "
+                    "PROG): try '" + suggestion + "'"};
+}
+
 }  // namespace
 
 std::expected<Options, UsageError> parse_options(std::span<const std::string> args) {
+  if (auto e = lldb_server_form(args)) return std::unexpected(*e);
   try {
     Options o;
     RawArgs raw;

@@ -84,6 +84,7 @@ struct Options {
   // --trace: nullopt = off, "" = stderr, otherwise a file to append to. gdbserver's --debug and
   // --remote-debug mean --trace to stderr (unless --trace=FILE was given too).
   std::optional<std::string> trace;
+  bool trace_raw = false;  // --trace-format=raw: the bytes as sent instead of decoded packets
   std::optional<std::chrono::seconds> idle_timeout;  // nullopt (or --idle-timeout 0) = never
   std::size_t packet_size = rsp::SessionOptions{}.packet_size;
   rsp::DisconnectAction on_disconnect = rsp::DisconnectAction::keep;

@@ -52,7 +52,11 @@ void ProcessWatch::on_stop(const targets::StopEvent& event) {
   exit_reported_ = true;
 }
 
-bool ProcessWatch::work_done() const { return !multi_ && had_process_ && target_.pid() == 0; }
+// A process killed while stopped is gone, but gdb has not been told yet (it is, at its next
+// resume, as gdbserver does): serve until then.
+bool ProcessWatch::work_done() const {
+  return !multi_ && had_process_ && target_.pid() == 0 && !target_.exit_unreported();
+}
 
 void ProcessWatch::at_exit() {
   const pid_t pid = target_.pid();

@@ -48,13 +48,25 @@ std::string format_packet(rsp::PacketObserver::Direction direction, std::string_
 }
 
 void TraceWriter::on_packet(Direction direction, std::string_view payload) {
-  write_line(format_packet(direction, payload));
+  if (!enabled_) {
+    if (direction == Direction::from_client && format_ == TraceFormat::readable) formatter_.saw_request(payload);
+    return;
+  }
+  if (format_ == TraceFormat::raw) return write_line(format_packet(direction, payload));
+  const bool request = direction == Direction::from_client;
+  write_line((request ? "-> " : "<- ") + (request ? formatter_.request(payload) : formatter_.reply(payload)));
 }
 
 void TraceWriter::on_note(std::string_view text) {
+  if (!enabled_) return;
   std::string line = "remora: ";
   append_escaped(line, text);
   write_line(line);
+}
+
+bool TraceWriter::set_tracing(bool on) {
+  enabled_ = on;
+  return stream_ != nullptr;
 }
 
 void TraceWriter::write_line(std::string_view text) {

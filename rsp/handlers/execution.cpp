@@ -76,6 +76,7 @@ Reply stop_status(SessionState& s, const packets::NoArgs&) {
   if (!stop) return Reply::with("W00");
   s.last_stop = stop;
   s.general_thread = targets::ThreadId::any();
+  s.target.set_memory_thread(s.general_thread);
   return Reply::with(render_stop_reply(s, *stop));
 }
 

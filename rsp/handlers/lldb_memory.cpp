@@ -20,7 +20,9 @@ Reply memory_region_info(SessionState& s, const packets::MemoryRegionQuery& q) {
   auto* source = s.target.memory_regions();
   if (!source) return Reply::empty();
   s.features.lldb = true;
-  auto regions = source->regions();
+  // A probing backend answers for the address itself (its region or the gap around it).
+  auto probed = source->region_at(q.addr);
+  auto regions = probed ? std::vector<targets::MemoryRegion>{*probed} : source->regions();
   std::sort(regions.begin(), regions.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
   // A gap runs from the end of the region below it to the start of the one above (or the end
   // of the address space); it has no permissions:, which lldb reads as "unmapped".

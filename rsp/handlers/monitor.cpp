@@ -1,7 +1,13 @@
 // qRcmd: remora's own monitor commands, then the backend's.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rsp/codec.hpp"
+#include "rsp/dispatch.hpp"
 #include "rsp/handlers/handlers.hpp"
 
 namespace remora::rsp::handlers {
@@ -19,7 +25,8 @@ std::string help_text(SessionState& s) {
       "remora monitor commands:\n"
       "  help            list these commands\n"
       "  exit            stop remora after this session (the target is left as --on-disconnect says)\n"
-      "  stats           packets and bytes exchanged in this session\n"
+      "  stats           packets by kind, bytes, target calls and where the time went\n"
+      "  trace on|off    start or stop the packet trace (to --trace's file, else stderr)\n"
       "  cache on|off|flush|stats\n"
       "                  the memory cache: switch it, write its pending bytes now, or count\n"
       "  write-uncached ADDR HEXBYTES\n"
@@ -33,11 +40,72 @@ std::string help_text(SessionState& s) {
   return text;
 }
 
-std::string stats_text(const SessionStats& st) {
-  return "packets in " + std::to_string(st.packets_in) + ", out " + std::to_string(st.packets_out) + "\nbytes in " +
-         std::to_string(st.bytes_in) + ", out " + std::to_string(st.bytes_out) + "\nbad checksums " +
-         std::to_string(st.bad_checksums) + ", NACKs " + std::to_string(st.nacks) + ", oversized frames " +
-         std::to_string(st.overflows) + ", malformed packets " + std::to_string(st.malformed) + "\n";
+// "12.3 ms", "4.56 s": enough digits to compare, few enough to read.
+std::string duration_text(std::chrono::nanoseconds d) {
+  const double ms = static_cast<double>(d.count()) / 1e6;
+  char buf[32];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+  }
+  return buf;
+}
+
+// "m 40, g 3, vCont 2": every packet kind the client used, most used first.
+std::string packets_by_kind(const SessionStats& st) {
+  auto routes = packet_routes();
+  std::vector<std::pair<std::uint64_t, std::string_view>> kinds;
+  for (std::size_t i = 0; i < st.packets_by_route.size() && i < routes.size(); ++i)
+    if (st.packets_by_route[i] > 0) kinds.emplace_back(st.packets_by_route[i], routes[i].name);
+  if (st.unknown_packets > 0) kinds.emplace_back(st.unknown_packets, "unsupported");
+  std::stable_sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string text = "packets by kind:";
+  for (std::size_t i = 0; i < kinds.size(); ++i)
+    text += (i == 0 ? " " : ", ") + std::string(kinds[i].second) + " " + std::to_string(kinds[i].first);
+  return text + (kinds.empty() ? " none\n" : "\n");
+}
+
+// Where the time went: in the stub, in target calls, with the target running, or waiting for
+// the client (gdb thinking, the user typing, the link) -- what makes a session slow.
+std::string time_text(const SessionStats& st) {
+  const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - st.started);
+  const auto own = st.handling > st.target.time ? st.handling - st.target.time : std::chrono::nanoseconds{0};
+  const auto busy = st.handling + st.target_running;
+  const auto waiting = total > busy ? total - busy : std::chrono::nanoseconds{0};
+  return "time: session " + duration_text(total) + "; in remora " + duration_text(own) + ", in target calls " +
+         duration_text(st.target.time) + ", target running " + duration_text(st.target_running) +
+         ", waiting for the client " + duration_text(waiting) + "\n";
+}
+
+std::string stats_text(const SessionState& s) {
+  const auto& st = s.stats;
+  const auto& t = st.target;
+  std::string text = "packets in " + std::to_string(st.packets_in) + ", out " + std::to_string(st.packets_out) +
+                     "\nbytes in " + std::to_string(st.bytes_in) + ", out " + std::to_string(st.bytes_out) + "\n" +
+                     packets_by_kind(st) + "target calls: memory reads " + std::to_string(t.memory_reads) + " (" +
+                     std::to_string(t.bytes_read) + " bytes), memory writes " + std::to_string(t.memory_writes) + " (" +
+                     std::to_string(t.bytes_written) + " bytes), register reads " + std::to_string(t.register_reads) +
+                     ", register writes " + std::to_string(t.register_writes) + ", resumes " +
+                     std::to_string(t.resumes) + ", other " + std::to_string(t.other_calls) + "\n";
+  if (auto* cache = s.options.memory_cache) {
+    auto c = cache->stats();
+    text += "memory cache: " + std::to_string(c.client_reads) + " reads and " + std::to_string(c.client_writes) +
+            " writes asked, " + std::to_string(c.backend_reads) + " reads and " + std::to_string(c.backend_writes) +
+            " writes made to the target\n";
+  }
+  return text + time_text(st) + "bad checksums " + std::to_string(st.bad_checksums) + ", NACKs " +
+         std::to_string(st.nacks) + ", oversized frames " + std::to_string(st.overflows) + ", malformed packets " +
+         std::to_string(st.malformed) + "\n";
+}
+
+// monitor trace on|off: the stub's trace writer, switched in a live session.
+Reply trace_command(SessionState& s, std::string_view args) {
+  if (args != "on" && args != "off") return Reply::error(ErrorCode::malformed, "usage: monitor trace on|off");
+  const bool on = args == "on";
+  if (!s.options.observer || !s.options.observer->set_tracing(on))
+    return Reply::error(ErrorCode::malformed, "this remora has no packet trace to switch");
+  return Reply::with(to_hex("packet trace " + std::string(args) + "\n"));
 }
 
 // The words after the first one.
@@ -112,7 +180,8 @@ Reply output(std::string_view text) {
 Reply monitor(SessionState& s, const packets::MonitorCommand& m) {
   auto word = first_word(m.command);
   if (word == "help") return output(help_text(s));
-  if (word == "stats") return output(stats_text(s.stats));
+  if (word == "stats") return output(stats_text(s));
+  if (word == "trace") return trace_command(s, rest_of(m.command, word));
   if (word == "cache") return cache_command(s, rest_of(m.command, word));
   if (word == "write-uncached") return write_uncached(s, rest_of(m.command, word));
   if (word == "exit") {

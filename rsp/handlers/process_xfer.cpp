@@ -49,6 +49,20 @@ Reply write_object(targets::XferObjects& objects, std::string_view name, const p
   return Reply::with(std::move(out));
 }
 
+// lldb-16 takes `main-lm` for the address of the r_debug pointer (ProcessGDBRemote's
+// GetImageInfoAddress falls back to the list's link map when qShlibInfoAddr is unanswered, and
+// DYLDRendezvous reads r_debug through it): it then reads the main program's l_addr as r_debug,
+// never sees the dynamic linker's RT_ADD/RT_CONSISTENT and misses every library loaded after it
+// connected (no libc: IDE call stacks stop at main). lldb-server sends no main-lm; to lldb, nor
+// does remora. gdb (solib-svr4) uses it as gdbserver sends it.
+std::string without_main_lm(std::string document) {
+  constexpr std::string_view key = " main-lm=\"";
+  auto at = document.find(key);
+  auto end = at == std::string::npos ? at : document.find('"', at + key.size());
+  if (end != std::string::npos) document.erase(at, end + 1 - at);
+  return document;
+}
+
 }  // namespace
 
 std::string threads_xml(SessionState& s) {
@@ -86,6 +100,7 @@ Reply xfer_object(SessionState& s, std::string_view name, const packets::XferObj
     auto code = document.error() == targets::errc::no_process ? ErrorCode::no_process : ErrorCode::target_io;
     return error_from(code, "cannot read " + std::string(name), document.error());
   }
+  if (name == "libraries-svr4" && s.features.lldb) return slice(without_main_lm(*document), x, s.options.packet_size);
   return slice(*document, x, s.options.packet_size);
 }
 

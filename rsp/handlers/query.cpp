@@ -53,7 +53,8 @@ Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   std::string out = "PacketSize=";
   append_hex_u64(out, s.options.packet_size);
   out += ";QStartNoAckMode+;qXfer:features:read+;vContSupported+";
-  if (s.options.offer_memory_map && s.target.memory_regions()) out += ";qXfer:memory-map:read+";
+  if (s.options.offer_memory_map && s.target.memory_regions() && s.target.memory_regions()->whole_map())
+    out += ";qXfer:memory-map:read+";
   if (auto* bp = s.target.breakpoints()) {
     if (bp->supports(targets::BreakpointKind::software)) out += s.features.swbreak ? ";swbreak+" : "";
     if (bp->supports(targets::BreakpointKind::hardware)) out += s.features.hwbreak ? ";hwbreak+" : "";
@@ -90,7 +91,8 @@ Reply xfer_read(SessionState& s, const packets::XferRead& x) {
     if (it == docs.end()) return Reply::error(ErrorCode::malformed, "no target description document " + x.annex);
     return xfer_slice(it->second, x, s.options.packet_size);
   }
-  if (x.object == "memory-map" && s.options.offer_memory_map && s.target.memory_regions()) {
+  if (x.object == "memory-map" && s.options.offer_memory_map && s.target.memory_regions() &&
+      s.target.memory_regions()->whole_map()) {
     if (!x.annex.empty()) return Reply::error(ErrorCode::malformed, "memory-map takes no annex");
     return xfer_slice(memory_map_xml(*s.target.memory_regions()), x, s.options.packet_size);
   }

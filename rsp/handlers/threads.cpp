@@ -18,6 +18,7 @@ Reply set_thread(SessionState& s, const packets::SetThread& h) {
   bool wildcard = h.thread.is_any() || h.thread.is_all();
   if (!wildcard && !thread_exists(s, h.thread)) return Reply::error(ErrorCode::no_process, "no such thread");
   (h.op == 'g' ? s.general_thread : s.continue_thread) = h.thread;
+  if (h.op == 'g') s.target.set_memory_thread(h.thread);
   // With several processes, memory and breakpoint packets act on the process of Hg.
   if (h.op == 'g' && !wildcard && h.thread.pid > 0)
     if (auto* control = s.target.process_control()) (void)control->select_process(h.thread.pid);

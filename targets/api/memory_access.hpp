@@ -54,6 +54,21 @@ class MemoryAccess {
     (void)addr;
     return {WriteBackPolicy::never, length};
   }
+
+  // Which view of memory addresses currently name (QEMU system mode: the vCPU whose page tables
+  // translate, and virtual vs physical mode). A cache above drops everything it holds when the
+  // view changes. A backend whose view can change keeps writable_hint() at `never`, so no write
+  // is ever pending in a cache across a change.
+  virtual std::uint64_t view() const { return 0; }
+
+  // May a layer above read [addr, addr+length) although nobody asked for all of it (cache blocks,
+  // read-ahead)? False where reads have side effects (device memory): there only the bytes asked
+  // for are read, each time they are asked for.
+  virtual bool may_read_ahead(Addr addr, std::size_t length) {
+    (void)addr;
+    (void)length;
+    return true;
+  }
 };
 
 // What the memory cache did (monitor cache stats, --trace). "Round trips saved" is

@@ -14,6 +14,7 @@
 #include "targets/api/host_io.hpp"
 #include "targets/api/memory_access.hpp"
 #include "targets/api/memory_allocator.hpp"
+#include "targets/api/passthrough.hpp"
 #include "targets/api/process_control.hpp"
 #include "targets/api/registers.hpp"
 #include "targets/api/signal_control.hpp"
@@ -47,6 +48,12 @@ class MemoryRegions {
  public:
   virtual ~MemoryRegions() = default;
   virtual std::vector<MemoryRegion> regions() = 0;
+  // The region holding `addr` (or the unmapped gap around it: no permissions), for a backend
+  // that finds regions by probing around an address rather than holding a table (the QEMU
+  // proxy); nullopt means "look in regions()".
+  virtual std::optional<MemoryRegion> region_at(Addr) { return std::nullopt; }
+  // False where regions() is not the whole map: no qXfer:memory-map is offered then.
+  virtual bool whole_map() const { return true; }
 };
 
 // Backend-specific `monitor` commands. Returns nullopt for a command it does not know.
@@ -70,6 +77,8 @@ struct ReportedEvents {
   bool threads = false;
 };
 
+// Every member is forwarded by rsp::MeteredTarget (rsp/target_meter.hpp), which the Session
+// reaches the target through: a member added here must be forwarded there too.
 class Target {
  public:
   virtual ~Target() = default;
@@ -113,6 +122,11 @@ class Target {
   // Which events the backend can report (the protocol offers only these) and which to report.
   virtual ReportedEvents reportable_events() const { return {}; }
   virtual void set_reported_events(const ReportedEvents&) {}
+  // The client's Hg thread, which memory packets act through where memory differs per thread
+  // (QEMU system mode: each vCPU has its own page tables). Wildcards mean the stopped thread.
+  virtual void set_memory_thread(ThreadId) {}
+  // Packets forwarded verbatim to the stub this backend fronts (QEMU's qqemu.*, bs/bc).
+  virtual PacketPassthrough* passthrough() { return nullptr; }
 };
 
 // Schedules work on the event loop that owns the target (asio::post in the stub, a queue in

@@ -111,10 +111,26 @@ void MemoryCache::overlay_dirty(Addr addr, std::span<std::byte> bytes) {
   }
 }
 
+// QEMU system mode: addresses mean something else through another vCPU or in physical mode, so
+// nothing cached under the old view may be served. Such a backend never lets writes be held
+// back (MemoryAccess::view), so invalidate() drops no pending byte here.
+void MemoryCache::sync_view() {
+  const std::uint64_t v = lower_.view();
+  if (v == view_) return;
+  view_ = v;
+  invalidate();
+}
+
 Transfer MemoryCache::read_virtual(Addr addr, std::span<std::byte> out) {
   if (!enabled_ || out.empty()) return lower_.read_virtual(addr, out);
   stats_.client_reads++;
+  sync_view();
   if (wraps(addr, out.size())) return read_through(addr, out);
+  // Where reads have side effects (device memory) only the bytes asked are read, never cached.
+  const Addr first = base_of(addr);
+  const Addr last = base_of(addr + (out.size() - 1));
+  if (!lower_.may_read_ahead(first, static_cast<std::size_t>(last - first) + config_.block_size))
+    return read_through(addr, out);
   evict_if_full();
   const std::size_t bs = config_.block_size;
   std::size_t done = 0;
@@ -225,6 +241,7 @@ Transfer MemoryCache::write_through(Addr addr, std::span<const std::byte> data) 
 Transfer MemoryCache::write_virtual(Addr addr, std::span<const std::byte> data) {
   if (!enabled_ || data.empty()) return lower_.write_virtual(addr, data);
   stats_.client_writes++;
+  sync_view();
   if (wraps(addr, data.size())) return write_through(addr, data);
   evict_if_full();
   std::size_t done = 0;
@@ -256,6 +273,7 @@ Transfer MemoryCache::write_virtual(Addr addr, std::span<const std::byte> data) 
 Transfer MemoryCache::write_virtual_uncached(Addr addr, std::span<const std::byte> data) {
   if (!enabled_) return lower_.write_virtual_uncached(addr, data);
   stats_.client_writes++;
+  sync_view();
   auto t = lower_.write_virtual_uncached(addr, data);
   stats_.backend_writes++;
   note_written(addr, data.first(std::min(t.bytes, data.size())));

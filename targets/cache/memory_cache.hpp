@@ -91,6 +91,7 @@ class MemoryCache final : public WriteBackMemory {
   };
   std::vector<Run> pending_runs() const;
   WritableHint hint(Addr addr, std::size_t length);
+  void sync_view();
 
   MemoryAccess& lower_;
   CacheConfig config_;
@@ -99,6 +100,7 @@ class MemoryCache final : public WriteBackMemory {
   std::size_t pending_ = 0;
   std::uint64_t clock_ = 0;
   std::error_code last_error_;  // the failing write-through's error inside write_virtual
+  std::uint64_t view_ = 0;      // lower_.view() the cached bytes were read under
   CacheStats stats_;
 };
 

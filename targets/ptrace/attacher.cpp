@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 
 #include "targets/ptrace/proc_files.hpp"
 #include "targets/ptrace/ptrace_ops.hpp"
@@ -14,13 +15,36 @@
 namespace remora::targets::ptrace {
 namespace {
 
+std::string process_name(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name.empty() ? std::string("?") : name;
+}
+
+// Why a permitted-looking attach failed. Yama is named only where this kernel has it.
+std::string permission_hint() {
+  std::ifstream yama("/proc/sys/kernel/yama/ptrace_scope");
+  int scope = -1;
+  if (yama >> scope) {
+    if (scope == 1)
+      return " (Yama's /proc/sys/kernel/yama/ptrace_scope is 1: only a parent may trace its child; run remora "
+             "as root, or let remora start the program: remora :PORT PROG)";
+    if (scope >= 2)
+      return " (Yama's /proc/sys/kernel/yama/ptrace_scope is " + std::to_string(scope) +
+             (scope == 2 ? ": only root may attach)" : ": attaching is disabled until reboot)");
+  }
+  return " (the process belongs to another user or is not dumpable; run remora as that user or as root)";
+}
+
 std::string attach_error(pid_t pid, int err) {
   const std::string who = "Cannot attach to process " + std::to_string(pid) + ": ";
   if (err == ESRCH) return who + "no such process";
   if (err == EPERM) {
     if (auto tracer = tracer_of(pid); tracer && *tracer != 0)
-      return who + "it is already traced by process " + std::to_string(*tracer);
-    return who + "operation not permitted (check ptrace permissions, e.g. kernel.yama.ptrace_scope)";
+      return who + "it is already traced by process " + std::to_string(*tracer) + " (" + process_name(*tracer) +
+             "); detach that debugger first";
+    return who + "Operation not permitted" + permission_hint();
   }
   return who + std::strerror(err);
 }

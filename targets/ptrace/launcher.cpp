@@ -55,6 +55,25 @@ std::string resolve(const std::string& program) {
   return program;
 }
 
+// An ELF that is not x86-64 would start, then show gdb registers that are not its own: refuse
+// it by name instead. Scripts and other non-ELF files are left to the kernel.
+std::string unsupported_elf(const std::string& path) {
+  unsigned char header[20] = {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  const auto n = ::read(fd, header, sizeof header);
+  ::close(fd);
+  if (n < static_cast<ssize_t>(sizeof header) || std::memcmp(header, "\x7f" "ELF", 4) != 0) return {};
+  const unsigned machine = header[18] | (header[19] << 8);  // e_machine, little-endian
+  if (header[4] == 1)
+    return std::string("a 32-bit program (ELF32") + (machine == 3 ? ", i386" : "") +
+           "); remora debugs 64-bit x86-64 programs only: 32-bit ones are not supported";
+  if (machine != 62)
+    return "an ELF program for another architecture (e_machine " + std::to_string(machine) +
+           "); remora's ptrace backend runs x86-64 programs only (try --target qemu-user)";
+  return {};
+}
+
 std::vector<std::string> build_environment(const LaunchSettings& s) {
   std::map<std::string, std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -168,6 +187,7 @@ std::expected<pid_t, std::string> launch_process(const LaunchSpec& spec) {
   const std::string program = resolve(spec.program);
   if (::access(program.c_str(), X_OK) != 0)
     return std::unexpected(spec.program + ": " + std::strerror(errno));
+  if (auto why = unsupported_elf(program); !why.empty()) return std::unexpected(spec.program + ": " + why);
   Plan plan = make_plan(spec, program);
   auto argv = c_strings(plan.argv);  // built before fork: the child must not allocate
   auto envp = c_strings(plan.envp);

@@ -15,10 +15,12 @@ namespace {
 constexpr Addr kPage = 4096;
 
 // EIO/EFAULT from /proc/PID/mem mean "nothing mapped (or accessible) here"; offsets beyond
-// off_t (kernel half) are refused with EINVAL, which is the same thing for a client.
+// off_t (kernel half) are refused with EINVAL, which is the same thing for a client. A transfer
+// of nothing (err 0: pread/pwrite returned 0) is the kernel's answer once the process has no
+// address space any more — killed, exiting — where an unmapped page gives EIO (mem_rw()).
 std::error_code fault_code(int err) {
-  if (err == EIO || err == EFAULT || err == EINVAL || err == 0) return errc::unmapped;
-  if (err == ESRCH) return errc::process_exited;
+  if (err == 0 || err == ESRCH) return errc::process_exited;
+  if (err == EIO || err == EFAULT || err == EINVAL) return errc::unmapped;
   return {err, std::system_category()};
 }
 

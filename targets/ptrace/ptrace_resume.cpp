@@ -36,8 +36,10 @@ std::expected<std::vector<PtraceTarget::Planned>, std::error_code> PtraceTarget:
 }
 
 std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
+  // exit_unreported_ stays set until the posted exit is delivered: until then the stub must
+  // not take the process for gone and quit before gdb has heard of it.
   if (exit_unreported_ && current_stop_) {
-    exit_unreported_ = false;
+    ++generation_;  // a second resume before the delivery replaces the first report
     post_report(0, {*current_stop_});
     return {};
   }
@@ -46,7 +48,13 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
   auto planned = plan(actions);
   if (!planned) return planned.error();
   for (auto& t : threads_)
-    if (auto ec = t->regs.flush()) return ec;
+    if (auto ec = t->regs.flush()) {
+      // Killed from outside since the last stop (and the SIGCHLD not handled yet): the resume
+      // reports the death, as it would have a moment later.
+      if (!died_while_stopped()) return ec;
+      post_report(0, {*current_stop_});
+      return {};
+    }
   ++generation_;
   state_ = RunState::running;
   // A held-back breakpoint hit is stale when the breakpoint is gone or the client moved the pc:
@@ -190,6 +198,7 @@ void PtraceTarget::deliver_posted(std::uint64_t generation, pid_t tid, const Thr
   } else if (state_ != RunState::no_process) {
     return;
   }
+  exit_unreported_ = false;
   if (listener_ != nullptr) listener_->on_stop(event.stop);
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -276,10 +277,30 @@ bool PtraceTarget::supports(BreakpointKind kind) const {
   return kind == BreakpointKind::software || debug_registers_fire();
 }
 
+// A process killed from outside while stopped is told at the next resume, but gdb inserts its
+// breakpoints before it resumes: an error there would stop gdb from resuming and it would never
+// learn of the death (gdbserver lets it through to the resume). So once the death is known, a
+// breakpoint request succeeds — there is no memory left for it to change.
+//
+// A tracee in a ptrace stop leaves it only for SIGKILL, so a leader that is no longer `t` is
+// dying; its exit is reapable a moment later (bounded: 100 x 1 ms). The SIGCHLD handler may not
+// have run yet when the breakpoint request failed because the memory was already gone.
+bool PtraceTarget::died_while_stopped() {
+  for (int tries = 0; tries < 100 && state_ == RunState::stopped; ++tries) {
+    on_sigchld();
+    if (state_ != RunState::stopped || task_state(pid_, pid_) == 't') break;
+    ::usleep(1000);
+  }
+  return state_ == RunState::no_process && exit_unreported_;
+}
+
 std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t length) {
-  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : errc::no_process;
   if (state_ == RunState::running) return errc::target_running;
-  if (kind == BreakpointKind::software) return selected_software().insert(addr);
+  if (kind == BreakpointKind::software) {
+    auto ec = selected_software().insert(addr);
+    return ec && died_while_stopped() ? std::error_code{} : ec;
+  }
   if (!supports(kind)) return errc::not_supported;
   if (auto ec = hardware_.insert(kind, addr, length)) return ec;
   if (auto ec = apply_debug_registers()) {
@@ -291,9 +312,12 @@ std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t
 }
 
 std::error_code PtraceTarget::remove(BreakpointKind kind, Addr addr, std::size_t length) {
-  if (state_ == RunState::no_process) return errc::no_process;
+  if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : errc::no_process;
   if (state_ == RunState::running) return errc::target_running;
-  if (kind == BreakpointKind::software) return selected_software().remove(addr);
+  if (kind == BreakpointKind::software) {
+    auto ec = selected_software().remove(addr);
+    return ec && died_while_stopped() ? std::error_code{} : ec;
+  }
   if (auto ec = hardware_.remove(kind, addr, length)) return ec;
   return apply_debug_registers();
 }

@@ -59,6 +59,8 @@ class PtraceTarget final : public Target,
 
   // The process being debugged (0: none), for "Process PROG created; pid = N".
   pid_t pid() const { return pid_; }
+  // The process died while stopped (killed from outside); the client learns it at its next resume.
+  bool exit_unreported() const { return exit_unreported_; }
   // A message for a person about the last failed launch/attach through ProcessControl.
   const std::string& last_error() const { return last_error_; }
   std::expected<StopEvent, std::string> start_launch(const LaunchSpec& spec);
@@ -152,6 +154,7 @@ class PtraceTarget final : public Target,
   // The event loop (ptrace_events.cpp)
   void arm_sigchld();
   void on_sigchld();
+  bool died_while_stopped();  // true when the process is gone, its exit not yet told (waits <= 100 ms)
   bool handle_event(Thread& t, int status);
   Classified classify(Thread& t, int status);
   Classified classify_trap(Thread& t);

@@ -1,9 +1,9 @@
 // Memory on the WriteVirtual contract over QEMU's `m`/`M`, which (in 7.2) are all-or-nothing
 // per request, take at most PacketSize/2 bytes (`m` over 2 KiB answers E22), and — for `M`
 // across pages — write the earlier pages and then answer E14, leaving the client unable to tell
-// how much landed. remora never sends a request that crosses a guest page boundary or exceeds
-// QEMU's limits; a failing write chunk is narrowed by halving, so the prefix that landed is known
-// to the byte. Free of I/O: requests go through a callback (the link, or a fake in tests).
+// how much landed. remora never exceeds QEMU's limits; reads never cross a guest page; a write
+// request that crosses one and is refused is redone within pages, and a failing chunk there is
+// narrowed by halving, so the prefix that landed is known to the byte. Free of I/O: requests go through a callback (the link, or a fake in tests).
 #pragma once
 #include <cstddef>
 #include <expected>
@@ -38,6 +38,8 @@ class QemuMemory final : public MemoryAccess {
   // One request: the whole chunk or nothing.
   std::error_code read_chunk(Addr addr, std::span<std::byte> out);
   std::error_code write_chunk(Addr addr, std::span<const std::byte> data);
+  // A refused write redone in requests that never cross a page.
+  Transfer write_within_pages(Addr addr, std::span<const std::byte> data);
   // `data` did not go in whole: how long a prefix of it can be written (and was)?
   Transfer narrow(Addr addr, std::span<const std::byte> data, std::error_code first_error);
   std::size_t chunk_at(Addr addr, std::size_t left, std::size_t max) const;

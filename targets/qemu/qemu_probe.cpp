@@ -65,6 +65,16 @@ std::expected<void, std::string> QemuTarget::load_description() {
   return {};
 }
 
+std::vector<ThreadId> QemuTarget::threads() {
+  if (threads_stale_ && !running_ && link_.alive()) {
+    threads_stale_ = false;
+    refresh_threads();
+    if (threads_.empty() && current_stop_ && current_stop_->kind == StopKind::stopped)
+      threads_.push_back(current_stop_->thread);
+  }
+  return threads_;
+}
+
 void QemuTarget::refresh_threads() {
   std::vector<ThreadId> found;
   auto reply = request("qfThreadInfo");
@@ -90,6 +100,9 @@ std::expected<void, std::string> QemuTarget::probe() {
   if (auto size = rsp::parse_hex_u64(feature_value(*supported, "PacketSize")); size && *size >= 256)
     features_.packet_size = std::min<std::size_t>(*size, 1 << 20);
   features_.multiprocess = has_feature(*supported, "multiprocess");
+  // qXfer:auxv exists in user mode only; ReverseStep+ only in system mode replaying a recording.
+  features_.system_mode = !has_feature(*supported, "qXfer:auxv:read");
+  features_.reverse = has_feature(*supported, "ReverseStep") && has_feature(*supported, "ReverseContinue");
   if (auto ack = request("QStartNoAckMode"); ack && *ack == "OK") link_.set_no_ack(true);
   memory_.set_limits({features_.packet_size, options_.page_size});
   // p/P answer only once the client has read target.xml (QEMU's gdb_has_xml), so read it first.
@@ -104,6 +117,7 @@ std::expected<void, std::string> QemuTarget::probe() {
     features_.watchpoints = true;
     (void)request("z2,0,1");
   }
+  if (features_.system_mode) probe_system();
   refresh_threads();
   auto stop = request("?");
   if (!stop) return std::unexpected("QEMU did not answer '?': " + link_.death());

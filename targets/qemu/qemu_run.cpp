@@ -28,8 +28,8 @@ std::uint64_t little_endian(std::span<const std::byte> bytes) {
 
 std::error_code QemuTarget::resume(std::span<const ResumeAction> actions) {
   if (running_ || stop_posted_) return errc::target_running;
-  if (!link_.alive()) return errc::no_process;
   if (current_stop_ && current_stop_->kind != StopKind::stopped) return errc::no_process;
+  if (!link_.alive()) return post_lost();
   std::string packet = "vCont";
   std::set<std::int64_t> stepping;
   if (std::all_of(actions.begin(), actions.end(), [](const ResumeAction& a) { return a.kind == ResumeKind::stop; }))
@@ -45,9 +45,10 @@ std::error_code QemuTarget::resume(std::span<const ResumeAction> actions) {
     if (!a.thread.is_all()) packet += ":" + format_qemu_thread(concrete(a.thread), features_.multiprocess);
     if (a.kind == ResumeKind::step) stepping.insert(concrete(a.thread).tid);
   }
-  if (auto ec = link_.send_only(packet)) return ec;
+  if (auto ec = link_.send_only(packet)) return link_.alive() ? ec : post_lost();
   stepping_ = std::move(stepping);
   blocks_.clear();
+  page_probes_.clear();  // the guest may map and unmap while it runs
   selected_.reset();  // QEMU moves its Hg to the thread that stops
   running_ = true;
   interrupt_requested_ = false;
@@ -61,6 +62,19 @@ std::error_code QemuTarget::stop_in_place(ThreadId thread) {
   e.thread = concrete(thread);
   e.signal = 0;
   e.reason = StopReason::signal;
+  stop_posted_ = true;
+  asio::post(io_, [this, e, token = std::weak_ptr<int>(token_)] {
+    if (token.expired() || !stop_posted_) return;
+    stop_posted_ = false;
+    current_stop_ = e;
+    if (listener_) listener_->on_stop(e);
+  });
+  return {};
+}
+
+std::error_code QemuTarget::post_lost() {
+  StopEvent e = link_lost();
+  threads_.clear();
   stop_posted_ = true;
   asio::post(io_, [this, e, token = std::weak_ptr<int>(token_)] {
     if (token.expired() || !stop_posted_) return;
@@ -216,10 +230,21 @@ void QemuTarget::on_stop_reply(QemuLink::Reply reply) {
   if (!reply) {
     event = link_lost();
     threads_.clear();
+  } else if (reply->size() == 3 && reply->front() == 'E') {
+    // Only bs/bc are answered this way (QEMU cannot go back from here): nothing ran. gdb treats
+    // an E reply to a resume as a stop with no signal; so does remora, saying why.
+    event.thread = concrete(ThreadId::any());
+    event.signal = 0;
+    event.reason = StopReason::exception;
+    event.description = "QEMU answered " + *reply + ": it cannot run backwards from here";
   } else {
     event = parse_stop(*reply);
     if (event.kind == StopKind::stopped) {
-      refresh_threads();
+      // QEMU points its Hg at the thread that stopped (gdb_set_stop_cpu): no Hg needed to read
+      // its registers. The thread list is read when someone asks (gdb's stepi never does), which
+      // keeps a step at QEMU's 3 round trips (vCont, g, the client's m) as gdb alone makes.
+      selected_ = event.thread;
+      threads_stale_ = true;
       classify_trap(event, *reply);
     } else {
       reap(false);
@@ -227,6 +252,10 @@ void QemuTarget::on_stop_reply(QemuLink::Reply reply) {
   }
   interrupt_requested_ = false;
   stepping_.clear();
+  // The client's Hg is reset at a stop (memory goes through the stopped vCPU) and the guest may
+  // have changed its page tables.
+  memory_thread_ = ThreadId::any();
+  system_memory_.forget_translations();
   current_stop_ = event;
   if (listener_) listener_->on_stop(event);
 }

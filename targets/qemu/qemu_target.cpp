@@ -46,7 +46,11 @@ QemuTarget::QemuTarget(asio::io_context& io, QemuOptions options)
     : io_(io),
       options_(std::move(options)),
       link_(io, options_.timeout),
-      memory_([this](std::string_view payload) { return request(payload); }, {0x1000, options_.page_size}) {}
+      memory_([this](std::string_view payload) { return request(payload); }, {0x1000, options_.page_size}),
+      system_memory_(memory_, {[this] { return select_thread(concrete(memory_thread_)); },
+                               [this] { return static_cast<int>(concrete(memory_thread_).tid); },
+                               [this] { return physical_; },
+                               [this](std::string_view command) { return monitor_query(command); }}) {}
 
 QemuTarget::~QemuTarget() {
   link_.cancel_wait();
@@ -61,7 +65,15 @@ std::expected<void, std::string> QemuTarget::start() {
     launched_ = std::move(*q);
     where = Endpoint{{}, 0, launched_->socket};
   }
-  if (auto c = link_.connect(where); !c) return c;
+  auto connected = link_.connect(where);
+  // QEMU creates its socket file at bind() and listens a moment later: on a loaded machine a
+  // connect in between is refused. Retry (bounded by the timeout) while the QEMU we started lives.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  while (!connected && launched_ && std::chrono::steady_clock::now() < deadline && !reap_qemu(*launched_, false)) {
+    ::usleep(20 * 1000);
+    connected = link_.connect(where);
+  }
+  if (!connected) return connected;
   if (launched_) {
     // Connected: the socket file has done its job. Removing it now means nobody else can reach
     // this QEMU, and nothing is left in /tmp even if remora is killed with SIGKILL.

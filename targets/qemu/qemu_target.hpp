@@ -18,6 +18,7 @@
 #include "targets/api/target.hpp"
 #include "targets/qemu/qemu_link.hpp"
 #include "targets/qemu/qemu_memory.hpp"
+#include "targets/qemu/qemu_system.hpp"
 #include "targets/qemu/qemu_user.hpp"
 
 namespace remora::targets::qemu {
@@ -39,9 +40,16 @@ struct QemuFeatures {
   bool p_packet = true;      // P accepted (else G)
   bool attached = true;
   std::string vcont_actions;
+  bool system_mode = false;  // no qXfer:auxv (user mode only): qemu-system-*
+  bool reverse = false;      // ReverseStep+/ReverseContinue+ (system mode, -icount rr=replay)
 };
 
-class QemuTarget final : public Target, private RegisterAccess, private BreakpointControl, private MonitorCommands {
+class QemuTarget final : public Target,
+                         private RegisterAccess,
+                         private BreakpointControl,
+                         private MonitorCommands,
+                         private MemoryRegions,
+                         private PacketPassthrough {
  public:
   QemuTarget(asio::io_context& io, QemuOptions options);
   ~QemuTarget() override;  // kills a QEMU remora started (and reaps only that child)
@@ -51,9 +59,12 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
   // Connects (or launches and connects) and probes. The error is for a person.
   std::expected<void, std::string> start();
 
-  MemoryAccess& memory() override { return memory_; }
+  // System mode: through the client's vCPU, RAM known for the cache (qemu_system.hpp).
+  MemoryAccess& memory() override {
+    return features_.system_mode ? static_cast<MemoryAccess&>(system_memory_) : memory_;
+  }
   RegisterAccess& registers() override { return *this; }
-  std::vector<ThreadId> threads() override { return threads_; }
+  std::vector<ThreadId> threads() override;  // QEMU's list, asked again once per stop when needed
   std::optional<StopEvent> current_stop() override { return current_stop_; }
   std::error_code resume(std::span<const ResumeAction> actions) override;
   std::error_code interrupt() override;
@@ -63,10 +74,17 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
   bool attached() const override { return !launched_.has_value(); }
   BreakpointControl* breakpoints() override { return this; }
   MonitorCommands* monitor() override { return this; }
+  PacketPassthrough* passthrough() override { return this; }
+  void set_memory_thread(ThreadId thread) override { memory_thread_ = thread; }
+  // Page probing (qemu_regions.cpp), only for a QEMU remora started (user mode).
+  MemoryRegions* memory_regions() override { return launched_ ? this : nullptr; }
 
   const QemuFeatures& features() const { return features_; }
   const LinkStats& link_stats() const { return link_.stats(); }
   pid_t qemu_pid() const { return launched_ ? launched_->pid : 0; }
+  // Whether QEMU's link still works, and why it died (stub/qemu_build.cpp's console watch).
+  bool link_alive() const { return link_.alive(); }
+  const std::string& link_death() const { return link_.death(); }
 
  private:
   // RegisterAccess
@@ -80,6 +98,19 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
   // MonitorCommands
   std::vector<Command> commands() const override;
   std::optional<std::string> run(std::string_view command_line, std::error_code& error) override;
+  // PacketPassthrough (qemu_system_target.cpp)
+  std::expected<std::string, std::error_code> forward(std::string_view packet) override;
+  bool can_reverse() const override { return features_.reverse; }
+  std::error_code reverse(bool step) override;
+  // System mode (qemu_system_target.cpp): PhyMemMode, the RAM map; read-only monitor queries.
+  void probe_system();
+  std::optional<std::string> monitor_query(std::string_view command);
+  // MemoryRegions (qemu_regions.cpp): no table, only what probing around an address finds.
+  std::vector<MemoryRegion> regions() override { return {}; }
+  std::optional<MemoryRegion> region_at(Addr addr) override;
+  bool whole_map() const override { return false; }
+  enum class PageState { unmapped, read_only, read_write };
+  PageState probe_page(Addr page);
 
   // Probing (qemu_probe.cpp)
   std::expected<void, std::string> probe();
@@ -98,6 +129,9 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
   StopEvent parse_stop(std::string_view reply);
   void classify_trap(StopEvent& event, std::string_view reply);
   StopEvent link_lost();
+  // QEMU died while the guest was stopped: the resume that finds out reports the end (gdb:
+  // "Program terminated"), as a death while running is reported, instead of a bare error.
+  std::error_code post_lost();
   std::error_code stop_in_place(ThreadId thread);
   void reap(bool force);
 
@@ -107,12 +141,16 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
   QemuOptions options_;
   QemuLink link_;
   QemuMemory memory_;
+  SystemMemory system_memory_;
+  ThreadId memory_thread_ = ThreadId::any();  // the client's Hg: memory goes through this vCPU
+  bool physical_ = false;                     // qqemu.PhyMemMode
   QemuFeatures features_;
   TargetDescription desc_;
   std::size_t g_bytes_ = 0;  // size of QEMU's `g` block
   std::optional<LaunchedQemu> launched_;
 
   std::vector<ThreadId> threads_;
+  bool threads_stale_ = false;  // stopped since threads_ was read (read on demand: 2 round trips)
   std::optional<StopEvent> current_stop_;
   std::optional<ThreadId> selected_;  // what QEMU's Hg points at
   struct Block {
@@ -120,6 +158,7 @@ class QemuTarget final : public Target, private RegisterAccess, private Breakpoi
     std::vector<bool> available;  // per byte: QEMU sent "xx" where false
   };
   std::map<std::int64_t, Block> blocks_;  // per tid, this stop's `g`
+  std::map<Addr, PageState> page_probes_;  // this stop's page probes (qMemoryRegionInfo)
   bool running_ = false;
   bool stop_posted_ = false;  // a vCont;t stop on its way through the loop
   bool interrupt_requested_ = false;

@@ -150,14 +150,15 @@ class Scenario:
 
     # --- remora -------------------------------------------------------------------------------
     def start_remora(self, *options: str, comm: str = "127.0.0.1:0", trace: bool = True,
-                     program: tuple[str, ...] | list[str] = ()) -> "Remora":
+                     program: tuple[str, ...] | list[str] = (), trace_format: str = "raw") -> "Remora":
         """Starts remora; `program` (PROG ARGS, or a PID with --attach) follows COMM. A launched
-        program inherits remora's stdout, which goes to a log (`Remora.output()`)."""
+        program inherits remora's stdout, which goes to a log (`Remora.output()`). The trace is
+        raw by default: the scenarios match packets by their exact text."""
         argv = [self.remora_path]
         trace_path = None
         if trace:
             trace_path = self._log("trace")
-            argv.append(f"--trace={trace_path}")
+            argv += [f"--trace={trace_path}", f"--trace-format={trace_format}"]
         argv += list(options) + [comm] + list(program)
         log = self._log("remora-stderr")
         out_path = self._log("remora-stdout")

@@ -56,6 +56,23 @@ def s_hbreak(sc: Scenario) -> None:
     expect(r"^Breakpoint 1, bump \(\)", out, "the hardware breakpoint hit")
 
 
+def s_rwatch_awatch(sc: Scenario) -> None:
+    r = launch(sc, "basics")
+    out = gdb(sc, r, "basics", "break bump", "continue", "rwatch counter", "awatch counter", "continue",
+              "delete", "continue")
+    if "raises no debug-register traps" in r.stderr.text:
+        # No traps here (see s_hbreak): Z3/Z4 are refused, gdb says so, aborts that `continue`
+        # (read watches cannot be done in software) and the session goes on.
+        expect(r"^Could not insert hardware watchpoint 2\.\nCould not insert hardware watchpoint 3\.$", out,
+               "rwatch and awatch refused, not silently ignored")
+        expect(r"-> Z3,[0-9a-f]+,4\n\S+ <- $", r.trace(), "Z3 answered empty (not supported)")
+        expect(r"exited with code 013\]", out, "the session went on to the end")
+        return
+    no_remote_errors(out)
+    expect(r"^Hardware read watchpoint 2: counter\n\nValue = 1$", out, "rwatch: bump() read counter")
+    expect(r"exited with code 013\]", out, "ran to the end")
+
+
 def s_catch_fork_exec(sc: Scenario) -> None:
     r = launch(sc, "forker", prog(sc, "signals"))
     out = gdb(sc, r, "forker", "catch fork", "catch exec", "set follow-fork-mode child", "continue", "continue",
@@ -115,6 +132,7 @@ SCENARIOS: dict[str, Callable[[Scenario], None]] = {
     "pt_shared_library": s_shared_library,
     "pt_watch": s_watch,
     "pt_hbreak": s_hbreak,
+    "pt_rwatch_awatch": s_rwatch_awatch,
     "pt_catch_fork_exec": s_catch_fork_exec,
     "pt_catch_syscall": s_catch_syscall,
     "pt_find_compare": s_find_compare,

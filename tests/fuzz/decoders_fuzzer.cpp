@@ -23,6 +23,7 @@
 #include "rsp/packets/host_io.hpp"
 #include "rsp/packets/lldb.hpp"
 #include "rsp/packets/memory.hpp"
+#include "rsp/packets/passthrough.hpp"
 #include "rsp/packets/registers.hpp"
 #include "rsp/packets/process.hpp"
 #include "rsp/packets/process_query.hpp"
@@ -194,6 +195,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   REMORA_RUN(p, decode_host_pwrite);
   REMORA_RUN(p, decode_host_path);
   REMORA_RUN(p, decode_host_setfs);
+  REMORA_RUN(p, decode_qemu_query);
+  REMORA_RUN(p, decode_qemu_set);
+  REMORA_RUN(p, decode_reverse);
 #undef REMORA_RUN
   codec_round_trips(in);
   return 0;

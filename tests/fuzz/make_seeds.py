@@ -184,6 +184,10 @@ ROUTES = {
     "vFile:size": (["vFile:size:2f62696e2f7368"], ["vFile:size:2f0"]),
     "vFile:mode": (["vFile:mode:2f62696e2f7368"], ["vFile:mode"]),
     "vFile:exists": (["vFile:exists:2f62696e2f7368"], ["vFile:exists:xx"]),
+    # QEMU's own packets, forwarded by the QEMU proxy (empty elsewhere); bs/bc reverse execution.
+    "qqemu.": (["qqemu.sstep", "qqemu.Supported"], ["qqemu.", "qqemu.a b", "qqemu." + "s" * 300]),  # empty_field, bad_value, too_long
+    "Qqemu.": (["Qqemu.PhyMemMode:1", "Qqemu.sstep=0x5"], ["Qqemu.", "Qqemu.x\ty"]),
+    "b": (["bs", "bc"], ["b", "bx", "bss"]),  # missing_field, unknown_action, trailing_garbage
 }
 
 # Packets no route takes (a name must end at a separator unless its route takes any suffix).
@@ -306,6 +310,7 @@ def decoder_seeds():
         "10000", ":400000", "1000,rw", "1000,rwx", "1000,", "0,r", "1000,rr", "1000,q", ";thread:1;", ":1;thread:1;",
         ":4294967296", ":1;thread:zz;",
         ":2f62696e,0,1ed", ":2f62696e,3,0", ":3,100,0", ":3,0,a,b}]", ":2f62696e", ":2f00", ":80000000",
+        "s", "c", "PhyMemMode:1",
     ]
     return {f"{i:03d}": t.encode("latin-1") for i, t in enumerate(texts)}
 

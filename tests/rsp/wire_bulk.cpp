@@ -3,7 +3,9 @@
 // (session_bulk_memory.cpp checks the Session's reused buffers.)
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -179,4 +181,38 @@ TEST_CASE("EncodedBytes: hex is checked up front; decode_into never writes past 
   std::vector<std::byte> small(2, std::byte{0x55});
   rsp::EncodedBytes::hex("0a0b0c").value().decode_into(small);
   CHECK(small == std::vector<std::byte>(2, std::byte{0x55}));
+}
+
+TEST_CASE("block unescaping equals a sequential reference on any text, '}' runs across blocks") {
+  // Any client text, not only what append_escaped makes: dense '}' (so "}}" pairs and runs cross
+  // the 16-byte blocks), lengths around the block size, and a guard after the exact output size.
+  auto reference = [](std::string_view t) -> std::optional<std::string> {
+    std::string out;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (t[i] != '}') {
+        out.push_back(t[i]);
+      } else if (i + 1 == t.size()) {
+        return std::nullopt;
+      } else {
+        out.push_back(static_cast<char>(t[++i] ^ 0x20));
+      }
+    }
+    return out;
+  };
+  std::mt19937 rng(11);
+  constexpr char kAlphabet[] = "}}}a]\x03";
+  for (int round = 0; round < 4000; ++round) {
+    std::string text(rng() % 70, 'x');
+    for (char& c : text) c = kAlphabet[rng() % 6];
+    const auto want = reference(text);
+    const auto size = rsp::unescaped_size(text);
+    REQUIRE(size.has_value() == want.has_value());
+    if (!want) continue;
+    REQUIRE(*size == want->size());
+    std::vector<std::byte> buffer(*size + 16, std::byte{0x5a});
+    CHECK(rsp::unescape_binary_into(text, buffer.data()) == *size);
+    CHECK(text_of(std::vector<std::byte>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*size))) == *want);
+    CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(*size), buffer.end(),
+                      [](std::byte b) { return b == std::byte{0x5a}; }));
+  }
 }
