@@ -107,7 +107,7 @@ std::string with_launch_hint(std::string error, const stub::Options& options) {
 stub::ConnectionConfig connection_config(const stub::Options& options, rsp::PacketObserver* observer,
                                          stub::ProcessObserver* process) {
   stub::ConnectionConfig config;
-  config.session.packet_size = options.packet_size;
+  config.session.packet_size = stub::advertised_packet_size(options);
   config.session.extended_mode = options.multi;
   config.session.offer_memory_map = options.memory_map;
   config.session.on_disconnect = options.on_disconnect;

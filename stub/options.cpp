@@ -369,6 +369,12 @@ std::expected<Options, UsageError> parse_options(int argc, const char* const* ar
   return parse_options(args);
 }
 
+std::size_t advertised_packet_size(const Options& options) {
+  if (options.packet_size != 0) return options.packet_size;
+  const bool qemu = options.target == TargetKind::qemu || options.target == TargetKind::qemu_user;
+  return qemu ? std::size_t{256} << 10 : std::size_t{128} << 10;
+}
+
 std::optional<UsageError> check_supported(const Options& options) {
   if (options.target == TargetKind::qemu || options.target == TargetKind::qemu_user) {
     const bool user = options.target == TargetKind::qemu_user;

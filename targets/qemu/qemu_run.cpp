@@ -28,8 +28,10 @@ std::uint64_t little_endian(std::span<const std::byte> bytes) {
 
 std::error_code QemuTarget::resume(std::span<const ResumeAction> actions) {
   if (running_ || stop_posted_) return errc::target_running;
-  if (current_stop_ && current_stop_->kind != StopKind::stopped) return errc::no_process;
+  // A dead link first: QEMU's death may already have been recorded as the current stop (noticed
+  // by a read while stopped), and the client still has to be told with an exit stop reply.
   if (!link_.alive()) return post_lost();
+  if (current_stop_ && current_stop_->kind != StopKind::stopped) return errc::no_process;
   std::string packet = "vCont";
   std::set<std::int64_t> stepping;
   if (std::all_of(actions.begin(), actions.end(), [](const ResumeAction& a) { return a.kind == ResumeKind::stop; }))

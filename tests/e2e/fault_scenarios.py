@@ -29,7 +29,7 @@ from hostile_input import Link  # noqa: E402
 from ptrace_robust import _signal_remora_attached, _signal_remora_launched, launched_pid, proc_state, tracer_of  # noqa: E402
 from ptrace_scenarios import _ticks, pid_alive, prog, remora_exits  # noqa: E402
 
-CHUNK = 128 << 10     # bytes of data per X packet (remora's PacketSize is 256 KiB)
+CHUNK = 64 << 10      # bytes of data per X packet (escaped, within remora's 128 KiB PacketSize)
 TOTAL = 16 << 20      # the whole write
 KILL_AFTER = 40       # OKs before the inferior is killed
 
@@ -112,7 +112,7 @@ def _large_write(sc: Scenario, multi: bool) -> None:
 
 
 def s_kill_during_large_write(sc: Scenario) -> None:
-    """16 MiB of X in 128 KiB pieces into a MAP_SHARED file mapping; SIGKILL after 40 OKs."""
+    """16 MiB of X in 64 KiB pieces into a MAP_SHARED file mapping; SIGKILL after 40 OKs."""
     _large_write(sc, multi=True)
     sc.path("shared.map").unlink()
     _large_write(sc, multi=False)

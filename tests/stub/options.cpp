@@ -77,7 +77,10 @@ TEST_CASE("defaults") {
   CHECK(o->emulated.regions.empty());
   CHECK_FALSE(o->trace);
   CHECK_FALSE(o->idle_timeout);
-  CHECK(o->packet_size == rsp::SessionOptions{}.packet_size);
+  CHECK(o->packet_size == 0);
+  CHECK(advertised_packet_size(*o) == 0x20000);  // gdb's restore is fastest there
+  CHECK(advertised_packet_size(*parse({"--target", "qemu-user", ":1", "prog"})) == 0x40000);
+  CHECK(advertised_packet_size(*parse({"--packet-size=4096", ":1"})) == 4096);
   CHECK(o->on_disconnect == rsp::DisconnectAction::keep);
   CHECK(o->program.empty());
   CHECK_FALSE(o->print_and_exit);
