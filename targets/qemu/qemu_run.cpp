@@ -64,8 +64,13 @@ std::error_code QemuTarget::stop_in_place(ThreadId thread) {
   e.thread = concrete(thread);
   e.signal = 0;
   e.reason = StopReason::signal;
+  return post_stop(std::move(e));
+}
+
+// The stop is reported from the loop, as a real one would be (never inside the client's request).
+std::error_code QemuTarget::post_stop(StopEvent e) {
   stop_posted_ = true;
-  asio::post(io_, [this, e, token = std::weak_ptr<int>(token_)] {
+  asio::post(io_, [this, e = std::move(e), token = std::weak_ptr<int>(token_)] {
     if (token.expired() || !stop_posted_) return;
     stop_posted_ = false;
     current_stop_ = e;
@@ -77,14 +82,7 @@ std::error_code QemuTarget::stop_in_place(ThreadId thread) {
 std::error_code QemuTarget::post_lost() {
   StopEvent e = link_lost();
   threads_.clear();
-  stop_posted_ = true;
-  asio::post(io_, [this, e, token = std::weak_ptr<int>(token_)] {
-    if (token.expired() || !stop_posted_) return;
-    stop_posted_ = false;
-    current_stop_ = e;
-    if (listener_) listener_->on_stop(e);
-  });
-  return {};
+  return post_stop(std::move(e));
 }
 
 std::error_code QemuTarget::interrupt() {

@@ -132,6 +132,7 @@ class QemuTarget final : public Target,
   // QEMU died while the guest was stopped: the resume that finds out reports the end (gdb:
   // "Program terminated"), as a death while running is reported, instead of a bare error.
   std::error_code post_lost();
+  std::error_code post_stop(StopEvent e);
   std::error_code stop_in_place(ThreadId thread);
   void reap(bool force);
 

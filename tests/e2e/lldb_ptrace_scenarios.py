@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import Failure, Scenario, check, expect, indent, reject, wait_until  # noqa: E402
-from lldb_scenarios import LLDB, error_text, memory_bytes, packet_lines, section  # noqa: E402
+from lldb_scenarios import LLDB, error_text, lldb_batch, memory_bytes, section  # noqa: E402
 
 PROGRAM = "lldb_target"
 
@@ -46,30 +46,7 @@ def launch(sc: Scenario, *args: str) -> harness.Remora:
 def lldb(sc: Scenario, port: int, *commands: str, timeout: float = 25) -> tuple[str, str]:
     """`target create PROG`, `gdb-remote`, the commands; lldb kills a process still attached when
     it quits. Returns (lldb's output, its packet log as `send X` / `read Y` lines)."""
-    n = len(sc.logs) + 1
-    script = sc.path(f"lldb-commands-{n}.txt")
-    script.write_text("".join(c + "\n" for c in commands))
-    packets = sc.path(f"lldb-packets-{n}.log")
-    argv = [LLDB, "--no-lldbinit", "-b",
-            "-o", f"log enable -f {packets} gdb-remote packets",
-            "-o", f"target create {program(sc)}",
-            "-o", f"gdb-remote 127.0.0.1:{port}",
-            "-o", f"command source -e false -c false {script}"]
-    log = sc._log("lldb")
-    proc = sc.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=sc.dir)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate(timeout=5)
-        log.write_text(out.decode("utf-8", errors="replace"))
-        raise Failure(f"lldb did not finish within {timeout}s:\n{indent(out.decode('utf-8', errors='replace'))}")
-    text = out.decode("utf-8", errors="replace")
-    log.write_text(" ".join(repr(a) for a in argv) + "\n" + text)
-    sc.logs.append(packets)
-    reject(r"error: (?:failed to get reply|Process \d+ is currently being debugged|connect)", text, "lldb connected")
-    expect(r"^Process \d+ stopped$", text, "lldb attached to the process")
-    return text, packet_lines(packets.read_text(errors="replace")) if packets.exists() else ""
+    return lldb_batch(sc, port, *commands, timeout=timeout, target=program(sc), stopped=r"^Process \d+ stopped$")
 
 
 def exits_with(out: str, status: int) -> None:

@@ -24,7 +24,8 @@ LLDB = "lldb-16"
 DATA_START = 0x600000
 
 
-def lldb_batch(sc: Scenario, port: int, *commands: str, timeout: float = 30) -> tuple[str, str]:
+def lldb_batch(sc: Scenario, port: int, *commands: str, timeout: float = 30, target: str | None = None,
+               stopped: str = r"^Process 1 stopped$") -> tuple[str, str]:
     """Connects lldb to remora, runs `commands`, quits (lldb kills the process at exit unless
     detached). Returns (lldb's output, lldb's gdb-remote packet log)."""
     n = len(sc.logs) + 1
@@ -32,9 +33,10 @@ def lldb_batch(sc: Scenario, port: int, *commands: str, timeout: float = 30) -> 
     script.write_text("".join(c + "\n" for c in commands))
     packets = sc.path(f"lldb-packets-{n}.log")
     argv = [LLDB, "--no-lldbinit", "-b",
-            "-o", f"log enable -f {packets} gdb-remote packets",
-            "-o", f"gdb-remote 127.0.0.1:{port}",
-            "-o", f"command source -e false -c false {script}"]
+            "-o", f"log enable -f {packets} gdb-remote packets"]
+    if target:  # `target create PROG` first: lldb reads the symbols from the local file
+        argv += ["-o", f"target create {target}"]
+    argv += ["-o", f"gdb-remote 127.0.0.1:{port}", "-o", f"command source -e false -c false {script}"]
     log = sc._log("lldb")
     proc = sc.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=sc.dir)
     try:
@@ -48,7 +50,7 @@ def lldb_batch(sc: Scenario, port: int, *commands: str, timeout: float = 30) -> 
     log.write_text(" ".join(repr(a) for a in argv) + "\n" + text)
     sc.logs.append(packets)
     reject(r"error: (?:failed to get reply|Process \d+ is currently being debugged|connect)", text, "lldb connected")
-    expect(r"^Process 1 stopped$", text, "lldb attached to the emulated process")
+    expect(stopped, text, "lldb attached to the process")
     return text, packet_lines(packets.read_text(errors="replace")) if packets.exists() else ""
 
 

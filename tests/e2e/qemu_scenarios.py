@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 from harness import Failure, Remora, Scenario, check, expect, indent, reject, wait_until  # noqa: E402
+from hostile_input import escape, expand_rle  # noqa: E402
 
 QEMU = "qemu-x86_64"
 GUEST = "qemu_guest"
@@ -155,29 +156,6 @@ class RspClient:
     def monitor(self, command: str) -> str:
         reply = self.request(b"qRcmd," + command.encode().hex().encode())
         return bytes.fromhex(reply.decode()).decode() if reply not in (b"OK", b"") else ""
-
-
-def expand_rle(body: bytes) -> bytes:
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        if body[i] == 0x2A and out:  # `X*n`: n - 29 more copies of X
-            out += bytes([out[-1]]) * (body[i + 1] - 29)
-            i += 2
-        else:
-            out.append(body[i])
-            i += 1
-    return bytes(out)
-
-
-def escape(data: bytes) -> bytes:
-    out = bytearray()
-    for b in data:
-        if b in (0x23, 0x24, 0x7D, 0x2A):
-            out += bytes([0x7D, b ^ 0x20])
-        else:
-            out.append(b)
-    return bytes(out)
 
 
 def s_packets(sc: Scenario) -> None:

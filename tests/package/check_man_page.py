@@ -14,6 +14,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# The RLE expansion of the tests' raw RSP client (tests/e2e/hostile_input.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from hostile_input import expand_rle  # noqa: E402
 
 
 def fail(message: str) -> int:
@@ -24,19 +29,6 @@ def fail(message: str) -> int:
 def help_options(remora: str) -> set[str]:
     out = subprocess.run([remora, "--help"], capture_output=True, text=True, timeout=10).stdout
     return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", out.split("\n\n\n")[0]))
-
-
-def expand_rle(body: bytes) -> bytes:
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        if body[i] == 0x2A and out:  # `X*n`: n - 29 more copies of X
-            out += bytes([out[-1]]) * (body[i + 1] - 29)
-            i += 2
-        else:
-            out.append(body[i])
-            i += 1
-    return bytes(out)
 
 
 def rsp_request(sock: socket.socket, payload: bytes) -> bytes:
