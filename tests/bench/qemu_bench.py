@@ -94,7 +94,8 @@ def session(side: str, args, work: Path, src: Path) -> dict:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
     else:
         sock = work / "r.sock"
-        server = subprocess.Popen([args.remora, "--target", "qemu-user", f"unix:{sock}", args.inferior],
+        argv = [args.remora, *args.remora_arg, "--target", "qemu-user", f"unix:{sock}", args.inferior]
+        server = subprocess.Popen(argv,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=open(work / "remora.log", "ab"), preexec_fn=die_with_parent)
     try:
@@ -144,6 +145,8 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
+    ap.add_argument("--remora-arg", action="append", default=[],
+                    help="an extra remora option, e.g. --remora-arg=--cache=off (repeatable)")
     ap.add_argument("--out", help="write the Markdown table here too")
     ap.add_argument("--json", help="write every sample here")
     args = ap.parse_args()
