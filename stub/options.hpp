@@ -112,6 +112,9 @@ std::expected<Options, UsageError> parse_options(int argc, const char* const* ar
 // for it there) and 128 KiB elsewhere, where gdb 13's own `restore` gets slower past 128 KiB
 // (tests/bench/README.md: 1.17x gdbserver at 128 KiB, 0.85x at 256 KiB).
 std::size_t advertised_packet_size(const Options& options);
+// lldb-server's syntax (`gdbserver :1234 prog`, `g`, `platform`, `p`) given to remora: a usage
+// error that names remora's own form of the same thing; nullopt for anything else.
+std::optional<UsageError> lldb_server_form(std::span<const std::string> args);
 std::optional<UsageError> check_supported(const Options& options);
 
 // "remora 0.1.0" and a gdbserver-like second line, for --version.
