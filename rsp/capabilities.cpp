@@ -18,12 +18,17 @@ void advertise_host_io(SessionState& state, std::string& features);
 std::span<const PacketRoute> passthrough_routes();
 void advertise_passthrough(SessionState& state, std::string& features);
 
+// routes_non_stop.cpp: QNonStop, vStopped, vCtrlC.
+std::span<const PacketRoute> non_stop_routes();
+void advertise_non_stop(SessionState& state, std::string& features);
+
 std::span<const Capability> capabilities() {
   static constexpr std::array list = {
       Capability{process_routes, advertise_process},
       Capability{lldb_routes, advertise_lldb},
       Capability{host_io_routes, advertise_host_io},
       Capability{passthrough_routes, advertise_passthrough},
+      Capability{non_stop_routes, advertise_non_stop},
   };
   return list;
 }

@@ -44,6 +44,7 @@ class SessionImpl {
 
   void on_stop(const targets::StopEvent& event, std::string& out) {
     HandlingTime timed(*this);
+    if (state.non_stop) return on_non_stop_event(event, out);
     bool owed = state.running;
     if (owed) state.stats.target_running += std::chrono::steady_clock::now() - run_started;
     state.running = false;
@@ -55,9 +56,38 @@ class SessionImpl {
     if (owed) send(render_stop_reply(state, event), out);
   }
 
+  // Non-stop: the stop joins the queue; only a stop into an empty queue is announced with a
+  // notification (the client drains the rest with vStopped). No stop reply is ever owed.
+  void on_non_stop_event(const targets::StopEvent& event, std::string& out) {
+    if (!event.description.empty()) state.note("stop: " + event.description);
+    if (event.kind == targets::StopKind::no_resumed && !state.features.offers("no-resumed+")) return;
+    if (event.kind == targets::StopKind::stopped) state.last_stop = event;
+    state.stop_queue.push_back(render_stop_reply(state, event));
+    if (state.stop_queue.size() == 1) send_notification("Stop:" + state.stop_queue.front(), out);
+  }
+
+  void send_notification(std::string_view payload, std::string& out) {
+    std::size_t before = out.size();
+    append_frame(out, payload, /*rle=*/false, '%');
+    state.stats.packets_out++;
+    state.stats.bytes_out += out.size() - before;
+    if (state.options.observer)
+      state.options.observer->on_packet(PacketObserver::Direction::to_client, "%" + std::string(payload));
+  }
+
+  // A client that left in non-stop mode leaves the process stopped in all-stop mode: the next
+  // client may not speak non-stop, and detach and kill want stopped threads.
+  void leave_non_stop() {
+    if (!state.non_stop) return;
+    if (auto* control = state.target.non_stop()) control->stop_all_and_leave();
+    state.non_stop = false;
+    state.stop_queue.clear();
+  }
+
   void on_disconnect() {
     // vFile handles belong to the client that opened them (gdbserver closes them too).
     if (auto* files = state.target.host_io()) files->close_all();
+    leave_non_stop();
     // After D or k the client already decided the target's fate; nothing more to do.
     if (state.wants_close) {
       state.running = false;

@@ -2,6 +2,7 @@
 // Handlers see this, never packet text or the output buffer.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -39,7 +40,12 @@ struct SessionState {
   targets::ThreadId general_thread = targets::ThreadId::any();   // Hg
   targets::ThreadId continue_thread = targets::ThreadId::all();  // Hc
   std::optional<targets::StopEvent> last_stop;
-  bool running = false;           // the target runs; a stop reply is owed to the client
+  bool running = false;           // the target runs; a stop reply is owed to the client (all-stop)
+  // Non-stop mode (QNonStop:1): resumes are answered OK at once and every stop is queued here
+  // as a stop reply; the first goes out as a `%Stop` notification, the rest one per vStopped.
+  // The front is the one the client was last sent and has not yet acknowledged.
+  bool non_stop = false;
+  std::deque<std::string> stop_queue;
   bool wants_close = false;
   bool wants_exit = false;
   SessionStats stats;
@@ -63,9 +69,11 @@ struct SessionState {
   std::vector<std::byte> scratch;
   std::string reply_buffer;
 
-  // Memory as the client sees it: through the cache when there is one.
+  // Memory as the client sees it: through the cache when there is one. Not in non-stop mode,
+  // where running threads may change any byte at any time.
   targets::MemoryAccess& memory() {
-    return options.memory_cache ? static_cast<targets::MemoryAccess&>(*options.memory_cache) : target.memory();
+    return options.memory_cache && !non_stop ? static_cast<targets::MemoryAccess&>(*options.memory_cache)
+                                             : target.memory();
   }
   ErrorDialect error_dialect() const {
     if (features.lldb_error_strings) return ErrorDialect::lldb_text;

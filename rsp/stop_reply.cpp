@@ -164,6 +164,7 @@ std::string render_stop_reply(SessionState& state, const targets::StopEvent& eve
     packets::append_thread_id(out, event.thread, multiprocess);
     return out;
   }
+  if (event.kind == targets::StopKind::no_resumed) return "N";
   if (event.kind != targets::StopKind::stopped) {
     out += event.kind == targets::StopKind::exited ? 'W' : 'X';
     append_hex_byte(out, static_cast<std::uint8_t>(event.kind == targets::StopKind::exited ? event.exit_code

@@ -41,6 +41,7 @@ class MeteredTarget final : public targets::Target {
   void set_reported_events(const targets::ReportedEvents& events) override { inner_.set_reported_events(events); }
   void set_memory_thread(targets::ThreadId thread) override { inner_.set_memory_thread(thread); }
   targets::PacketPassthrough* passthrough() override { return inner_.passthrough(); }
+  targets::NonStopControl* non_stop() override { return inner_.non_stop(); }
 
   targets::Target& inner() { return inner_; }
 

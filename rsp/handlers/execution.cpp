@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "rsp/handlers/handlers.hpp"
+#include "rsp/handlers/non_stop_handlers.hpp"
 #include "rsp/stop_reply.hpp"
 
 namespace remora::rsp::handlers {
@@ -39,6 +40,8 @@ Reply start_running(SessionState& s, std::span<const targets::ResumeAction> acti
                             "cannot resume the target", ec);
   // Whatever the target does from here on, nothing read before this point may be served again.
   if (s.options.memory_cache) s.options.memory_cache->invalidate();
+  // Non-stop: the resume is acknowledged at once; stops come as notifications.
+  if (s.non_stop) return Reply::ok();
   s.running = true;
   return Reply::none();
 }
@@ -71,6 +74,7 @@ Reply vcont_query(SessionState& s, const packets::NoArgs&) {
 }
 
 Reply stop_status(SessionState& s, const packets::NoArgs&) {
+  if (s.non_stop) return non_stop_status(s);
   auto stop = s.last_stop ? s.last_stop : s.target.current_stop();
   // With no process at all (extended mode before vRun) gdbserver answers W00 as well.
   if (!stop) return Reply::with("W00");

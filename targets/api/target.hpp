@@ -14,6 +14,7 @@
 #include "targets/api/host_io.hpp"
 #include "targets/api/memory_access.hpp"
 #include "targets/api/memory_allocator.hpp"
+#include "targets/api/non_stop.hpp"
 #include "targets/api/passthrough.hpp"
 #include "targets/api/process_control.hpp"
 #include "targets/api/registers.hpp"
@@ -127,6 +128,8 @@ class Target {
   virtual void set_memory_thread(ThreadId) {}
   // Packets forwarded verbatim to the stub this backend fronts (QEMU's qqemu.*, bs/bc).
   virtual PacketPassthrough* passthrough() { return nullptr; }
+  // Non-stop mode (QNonStop); nullptr: all-stop only, QNonStop:1 is refused.
+  virtual NonStopControl* non_stop() { return nullptr; }
 };
 
 // Schedules work on the event loop that owns the target (asio::post in the stub, a queue in

@@ -76,7 +76,8 @@ enum class StopReason {
   thread_exited,
 };
 
-enum class StopKind { stopped, exited, terminated };
+// no_resumed: non-stop mode, the last running thread is gone and none is left running (`N`).
+enum class StopKind { stopped, exited, terminated, no_resumed };
 
 struct StopEvent {
   StopKind kind = StopKind::stopped;

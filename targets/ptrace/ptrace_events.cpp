@@ -51,6 +51,7 @@ void PtraceTarget::on_sigchld() {
 
 // Returns true when a stop was reported (or the process is gone).
 bool PtraceTarget::handle_event(Thread& t, int status) {
+  if (non_stop_) return handle_event_non_stop(t, status);
   const bool running = state_ == RunState::running;
   auto c = classify(t, status);
   switch (c.kind) {

@@ -44,6 +44,7 @@ std::error_code PtraceTarget::resume(std::span<const ResumeAction> actions) {
     return {};
   }
   if (state_ == RunState::no_process) return errc::no_process;
+  if (non_stop_) return resume_non_stop(actions);
   if (state_ == RunState::running) return errc::target_running;
   auto planned = plan(actions);
   if (!planned) return planned.error();
@@ -190,6 +191,11 @@ void PtraceTarget::post_report(pid_t tid, ThreadEvent event) {
 
 void PtraceTarget::deliver_posted(std::uint64_t generation, pid_t tid, const ThreadEvent& event) {
   if (generation != generation_) return;
+  if (non_stop_) {  // a process's end or a thread's exit: nothing else stops (tid is 0)
+    if (state_ == RunState::no_process) exit_unreported_ = false;
+    if (listener_ != nullptr) listener_->on_stop(event.stop);
+    return;
+  }
   if (state_ == RunState::running) {
     state_ = RunState::stopped;
     interrupt_requested_ = false;
@@ -206,6 +212,7 @@ void PtraceTarget::deliver_posted(std::uint64_t generation, pid_t tid, const Thr
 // own SIGINT handling is untouched and nothing is queued for it; the stop is reported as
 // SIGINT with reason interrupt, as gdb expects after ^C.
 std::error_code PtraceTarget::interrupt() {
+  if (non_stop_) return interrupt_non_stop();
   if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : make_error_code(errc::no_process);
   if (state_ != RunState::running) return {};
   interrupt_requested_ = true;

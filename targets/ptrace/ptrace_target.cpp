@@ -42,6 +42,7 @@ std::error_code PtraceTarget::adopt(pid_t pid, const std::vector<pid_t>& tids, b
   interrupt_requested_ = false;
   // gdbserver reports the first stop of a launched or attached process as SIGTRAP.
   current_stop_ = stop_event(*threads_.find(pid), gdb_signal::trap, StopReason::signal);
+  threads_.find(pid)->last_stop = current_stop_;
   return {};
 }
 
@@ -123,7 +124,13 @@ void PtraceTarget::detach_threads_of(pid_t pid, bool clear_debug_registers) {
 // a kept fork child the main one (gdb's follow-fork-mode child).
 std::error_code PtraceTarget::detach_process(std::int64_t pid) {
   if (state_ == RunState::no_process) return errc::no_process;
-  if (state_ == RunState::running) return errc::target_running;
+  if (state_ == RunState::running && !non_stop_) return errc::target_running;
+  if (state_ == RunState::running) {  // non-stop: the others run on once it is done
+    const auto paused = pause_running();
+    auto ec = detach_process(pid);
+    unpause(paused);
+    return ec;
+  }
   if (pid == pid_) {
     if (children_.empty()) return detach();
     software_.remove_all();
@@ -294,9 +301,11 @@ bool PtraceTarget::died_while_stopped() {
   return state_ == RunState::no_process && exit_unreported_;
 }
 
+// In non-stop mode int3s go in and out while threads run (one byte through /proc/PID/mem);
+// debug registers can only be set in stopped threads, so those are paused for it.
 std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t length) {
   if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : errc::no_process;
-  if (state_ == RunState::running) return errc::target_running;
+  if (state_ == RunState::running && !non_stop_) return errc::target_running;
   if (kind == BreakpointKind::software) {
     auto ec = selected_software().insert(addr);
     return ec && died_while_stopped() ? std::error_code{} : ec;
@@ -313,9 +322,10 @@ std::error_code PtraceTarget::insert(BreakpointKind kind, Addr addr, std::size_t
 
 std::error_code PtraceTarget::remove(BreakpointKind kind, Addr addr, std::size_t length) {
   if (state_ == RunState::no_process) return exit_unreported_ ? std::error_code{} : errc::no_process;
-  if (state_ == RunState::running) return errc::target_running;
+  if (state_ == RunState::running && !non_stop_) return errc::target_running;
   if (kind == BreakpointKind::software) {
     auto ec = selected_software().remove(addr);
+    if (!ec && state_ == RunState::running) removed_while_running_.insert(addr);
     return ec && died_while_stopped() ? std::error_code{} : ec;
   }
   if (auto ec = hardware_.remove(kind, addr, length)) return ec;
@@ -323,9 +333,11 @@ std::error_code PtraceTarget::remove(BreakpointKind kind, Addr addr, std::size_t
 }
 
 std::error_code PtraceTarget::apply_debug_registers() {
+  const auto paused = state_ == RunState::running ? pause_running() : std::vector<pid_t>{};
   std::error_code first;
   for (auto& t : threads_)
     if (auto ec = hardware_.apply(t->tid); ec && !first) first = ec;
+  if (!paused.empty()) unpause(paused);
   return first;
 }
 

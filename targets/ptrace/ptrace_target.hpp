@@ -46,6 +46,7 @@ struct Classified {
 class PtraceTarget final : public Target,
                            public ProcessControl,
                            public SignalControl,
+                           private NonStopControl,
                            private MemoryAccess,
                            private RegisterAccess,
                            private BreakpointControl,
@@ -91,6 +92,7 @@ class PtraceTarget final : public Target,
   BreakpointControl* breakpoints() override { return this; }
   MemoryRegions* memory_regions() override { return this; }
   MemoryAllocator* memory_allocator() override { return &allocator_; }  // lldb's _M/_m (inferior_mmap.cpp)
+  NonStopControl* non_stop() override { return this; }
 
   // ProcessControl
   std::expected<StopEvent, std::error_code> launch(const LaunchRequest& request) override;
@@ -122,6 +124,23 @@ class PtraceTarget final : public Target,
   std::error_code apply_debug_registers();
   // MemoryRegions
   std::vector<MemoryRegion> regions() override;
+  // NonStopControl, and non-stop mode's own paths through the event loop (ptrace_non_stop.cpp)
+  bool enabled() const override { return non_stop_; }
+  std::error_code set_non_stop(bool on) override;
+  void stop_all_and_leave() override;
+  std::vector<StopEvent> stopped_threads() override;
+  bool handle_event_non_stop(Thread& t, int status);
+  std::error_code resume_non_stop(std::span<const ResumeAction> actions);
+  void resume_thread_non_stop(Thread& t, const ResumeAction& action);
+  std::error_code interrupt_non_stop();
+  void request_stop(Thread& t, int gdb_signal);
+  void report_thread(Thread& t, ThreadEvent event);
+  void post_thread_report(Thread& t, ThreadEvent event);
+  void deliver_thread_report(pid_t tid);
+  std::vector<pid_t> pause_running();
+  void unpause(const std::vector<pid_t>& paused);
+  void update_run_state();
+  bool undo_removed_breakpoint_trap(Thread& t, const ThreadEvent& event);
   // MemoryAllocator: a stopped thread to run mmap/munmap in (inferior_mmap.cpp)
   std::expected<SyscallSite, std::error_code> syscall_site();
   // XferObjects (ptrace_xfer.cpp)
@@ -195,7 +214,12 @@ class PtraceTarget final : public Target,
   StopListener* listener_ = nullptr;
   HostIO* host_io_ = nullptr;
 
-  RunState state_ = RunState::no_process;
+  RunState state_ = RunState::no_process;  // in non-stop mode: running while any thread runs
+  bool non_stop_ = false;
+  // Non-stop: int3s removed while threads ran. A thread may have executed one just before; its
+  // SIGTRAP then belongs to no breakpoint and must be undone, not reported (emptied whenever
+  // no thread runs).
+  std::set<Addr> removed_while_running_;
   pid_t pid_ = 0;
   bool launched_ = false;
   bool exit_unreported_ = false;   // the process died while stopped: told at the next resume

@@ -47,6 +47,13 @@ struct Thread {
   // the step with a blocking waitpid (ptrace_resume.cpp).
   bool quick_step = false;
   int syscall_nr = -1;
+  // Non-stop mode (ptrace_non_stop.cpp): a stop the client asked for, reported with this gdb
+  // signal once the thread stops (0 for vCont's `t`, SIGINT for vCtrlC).
+  std::optional<int> stop_request;
+  // Its `pending` event is on its way to the client (posted): the thread must not run before.
+  bool report_posted = false;
+  // The last stop reported for it, which `?` lists again in non-stop mode.
+  std::optional<StopEvent> last_stop;
 };
 
 class ThreadList {

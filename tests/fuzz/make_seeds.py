@@ -120,6 +120,10 @@ ROUTES = {
     "QCatchSyscalls": (["QCatchSyscalls:1", "QCatchSyscalls:1;1;3c", "QCatchSyscalls:0"],
                        ["QCatchSyscalls:0;1", "QCatchSyscalls:2"]),
     "QThreadEvents": (["QThreadEvents:1", "QThreadEvents:0"], ["QThreadEvents:x"]),
+    # Non-stop (routes_non_stop.cpp): refused by the emulated target, which has no non-stop mode.
+    "QNonStop": (["QNonStop:1", "QNonStop:0"], ["QNonStop:2", "QNonStop"]),
+    "vStopped": (["vStopped"], ["vStopped:1"]),
+    "vCtrlC": (["vCtrlC"], ["vCtrlC;1"]),
     "qThreadExtraInfo": (["qThreadExtraInfo,1", "qThreadExtraInfo,p1.1", "qThreadExtraInfo,2"],
                          ["qThreadExtraInfo", "qThreadExtraInfo,zz"]),
     "qSearch:memory": ([f"qSearch:memory:{h(TEXT)};100;\x90\x90", f"qSearch:memory:{h(DATA)};10000;a}}]",

@@ -23,7 +23,8 @@ class FakeProcessTarget final : public targets::Target,
                                 public targets::ProcessControl,
                                 public targets::SignalControl,
                                 public targets::XferObjects,
-                                public targets::BreakpointControl {
+                                public targets::BreakpointControl,
+                                public targets::NonStopControl {
  public:
   explicit FakeProcessTarget(std::unique_ptr<targets::Target> inner) : inner_(std::move(inner)) {}
 
@@ -48,6 +49,14 @@ class FakeProcessTarget final : public targets::Target,
   std::map<std::int64_t, std::string> names;  // by tid
   std::map<std::string, std::string> documents;  // "name:annex" -> contents
   std::string siginfo_written;
+  // Non-stop mode: offered when with_non_stop; switching refused while `running` is set.
+  bool with_non_stop = false;
+  bool non_stop_on = false;
+  bool running = false;
+  int leaves = 0;       // stop_all_and_leave calls
+  int interrupts = 0;
+  std::vector<std::vector<targets::ResumeAction>> resumes;
+  std::vector<targets::StopEvent> stopped;  // what stopped_threads() answers
 
   // Target: memory and registers from the emulated target, the process from the fake.
   targets::MemoryAccess& memory() override { return inner_->memory(); }
@@ -58,10 +67,14 @@ class FakeProcessTarget final : public targets::Target,
     return it == names.end() ? std::string() : it->second;
   }
   std::optional<targets::StopEvent> current_stop() override { return stop_; }
-  std::error_code resume(std::span<const targets::ResumeAction>) override {
+  std::error_code resume(std::span<const targets::ResumeAction> actions) override {
+    resumes.emplace_back(actions.begin(), actions.end());
     return thread_list.empty() ? targets::errc::no_process : std::error_code{};
   }
-  std::error_code interrupt() override { return {}; }
+  std::error_code interrupt() override {
+    ++interrupts;
+    return {};
+  }
   std::error_code detach() override { return end(); }
   std::error_code kill() override {
     ++kills;
@@ -74,6 +87,20 @@ class FakeProcessTarget final : public targets::Target,
   targets::XferObjects* xfer_objects() override { return with_xfer_objects ? this : nullptr; }
   targets::ReportedEvents reportable_events() const override { return can_report; }
   void set_reported_events(const targets::ReportedEvents& e) override { reported_calls.push_back(e); }
+  targets::NonStopControl* non_stop() override { return with_non_stop ? this : nullptr; }
+
+  // NonStopControl
+  bool enabled() const override { return non_stop_on; }
+  std::error_code set_non_stop(bool on) override {
+    if (running) return targets::errc::target_running;
+    non_stop_on = on;
+    return {};
+  }
+  void stop_all_and_leave() override {
+    ++leaves;
+    non_stop_on = false;
+  }
+  std::vector<targets::StopEvent> stopped_threads() override { return stopped; }
 
   // ProcessControl
   std::expected<targets::StopEvent, std::error_code> launch(const targets::LaunchRequest& request) override {
