@@ -1,5 +1,8 @@
 // Running the process: vCont actions per thread, stepping threads over their own breakpoints,
 // held-back events reported before anything runs, and interrupting.
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
 #include <asio/post.hpp>
 
 #include "targets/ptrace/ptrace_ops.hpp"
@@ -148,6 +151,13 @@ void PtraceTarget::step_over(Thread& t, const ResumeAction& action) {
   }
   t.running = true;
   auto status = wait_blocking(t.tid);
+  // A PTRACE_INTERRUPT that reached the thread just after it had stopped on its own stays
+  // pending in the kernel and ends this resume before the step: step again (bounded).
+  for (int retry = 0; retry < 3 && status && WIFSTOPPED(*status) && ptrace_event_of(*status) == PTRACE_EVENT_STOP;
+       ++retry) {
+    if (resume_thread(t.tid, true, sig)) break;
+    status = wait_blocking(t.tid);
+  }
   (void)software.replant(at);
   if (!status) {
     threads_.remove(t.tid);

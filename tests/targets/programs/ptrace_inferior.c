@@ -73,6 +73,12 @@ static void* leader_exit_worker(void* arg) {
   exit(9);
 }
 
+static void* spin_worker(void* arg) {
+  (void)arg;
+  for (;;) __atomic_add_fetch(&remora_counter, 1, __ATOMIC_RELAXED);
+  return NULL;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "basic";
   if (strcmp(mode, "idle") == 0) /* for attach: no int3, as nobody may be tracing it yet */
@@ -104,5 +110,10 @@ int main(int argc, char** argv) {
     for (;;) remora_break_here(1);
   if (strcmp(mode, "spin") == 0)
     for (;;) ++remora_counter;
+  if (strcmp(mode, "spin_threads") == 0) { /* non-stop: two workers that never block */
+    pthread_t spinners[2];
+    for (int i = 0; i < 2; ++i) pthread_create(&spinners[i], NULL, spin_worker, NULL);
+    pthread_join(spinners[0], NULL);
+  }
   return 3;
 }
