@@ -255,6 +255,7 @@ bool Session::wants_close() const { return impl_->state.wants_close; }
 bool Session::wants_exit() const { return impl_->state.wants_exit; }
 bool Session::target_running() const { return impl_->state.running; }
 bool Session::in_frame() const { return impl_->decoder.in_frame(); }
+bool Session::stops_unacknowledged() const { return !impl_->state.stop_queue.empty(); }
 const SessionStats& Session::stats() const { return impl_->state.stats; }
 const DispatchCoverage& Session::coverage() const { return impl_->coverage; }
 

@@ -103,6 +103,9 @@ class Session final : public targets::StopListener {
   bool wants_exit() const;   // after `monitor exit`: the whole server should exit
   bool target_running() const;
   bool in_frame() const;     // the client has sent half a frame
+  // Non-stop: stop replies the client has not acknowledged with vStopped yet (an exit among
+  // them: the stub must not close the link before the client has read it).
+  bool stops_unacknowledged() const;
   const SessionStats& stats() const;
   const DispatchCoverage& coverage() const;
 

@@ -96,7 +96,8 @@ void Connection::after_session_call(std::string& out) {
   if (config_.process) {
     config_.process->after_session_call();
     // gdbserver exits as soon as the exit reply is sent (or after D / k) unless in --multi mode.
-    process_done_ = config_.process->work_done();
+    // In non-stop mode the exit is a notification: wait until the client acknowledged it.
+    process_done_ = config_.process->work_done() && !session_->stops_unacknowledged();
   }
   if (session_->wants_exit()) exit_server_ = true;
   if (session_->wants_close() || session_->wants_exit() || process_done_) {
