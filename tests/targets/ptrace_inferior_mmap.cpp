@@ -16,7 +16,7 @@ using namespace remora::targets::test;
 
 namespace {
 
-constexpr unsigned kRbx = 1, kRip = 16, kEflags = 17;
+constexpr unsigned kRip = 16, kEflags = 17;
 
 // rax..r15, rip (8 bytes each) and eflags (4 bytes), as the description sizes them.
 std::array<std::uint64_t, 18> general_registers(Debuggee& d) {

@@ -12,14 +12,6 @@ using namespace remora::targets::test;
 
 namespace {
 
-constexpr unsigned kRbx = 1, kRcx = 2;
-
-void run_to_announce(Debuggee& d) {
-  auto stop = d.cont();
-  REQUIRE(stop);
-  REQUIRE(stop->reason == StopReason::signal);
-}
-
 ResumeAction action(ResumeKind kind, ThreadId thread = ThreadId::all()) {
   ResumeAction a;
   a.kind = kind;

@@ -11,7 +11,6 @@ using namespace remora::targets;
 using namespace remora::targets::test;
 
 namespace {
-constexpr unsigned kRbx = 1;
 
 // gdb passes SIGCHLD silently (QPassSignals); the fork tests do the same.
 constexpr int kGdbSigchld = 20;

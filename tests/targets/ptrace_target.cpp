@@ -13,16 +13,6 @@ using namespace remora::targets;
 using namespace remora::targets::test;
 
 namespace {
-constexpr unsigned kRax = 0, kRbx = 1;
-
-// Runs to the inferior's announcing int3 (a SIGTRAP that is not ours).
-void run_to_announce(Debuggee& d) {
-  auto stop = d.cont();
-  REQUIRE(stop);
-  REQUIRE(stop->kind == StopKind::stopped);
-  CHECK(stop->signal == gdb_signal::trap);
-  CHECK(stop->reason == StopReason::signal);
-}
 }  // namespace
 
 TEST_CASE("ptrace: launch stops at the first instruction and reads its memory") {

@@ -93,6 +93,18 @@ struct Debuggee {
   }
 };
 
+// Registers the inferior's announcing int3 carries (tests/targets/programs/ptrace_inferior.c).
+constexpr unsigned kRax = 0, kRbx = 1, kRcx = 2;
+
+// Runs to the inferior's announcing int3 (a SIGTRAP that is not ours).
+inline void run_to_announce(Debuggee& d) {
+  auto stop = d.cont();
+  REQUIRE(stop);
+  REQUIRE(stop->kind == StopKind::stopped);
+  CHECK(stop->signal == gdb_signal::trap);
+  CHECK(stop->reason == StopReason::signal);
+}
+
 // Straight from the kernel, bypassing the target (and its breakpoint shadow).
 inline std::vector<std::byte> proc_read(pid_t pid, Addr addr, std::size_t n) {
   std::vector<std::byte> out(n);
