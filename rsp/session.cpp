@@ -209,6 +209,8 @@ class SessionImpl {
       if (render_reply(result.reply, state.error_dialect(), reply)) send(reply, out);
     }
     if (result.no_ack_after_reply) state.no_ack = true;
+    if (std::exchange(state.announce_queue, false) && !state.stop_queue.empty())
+      send_notification("Stop:" + state.stop_queue.front(), out);
   }
 
   // Session time, target calls included.

@@ -46,6 +46,8 @@ struct SessionState {
   // The front is the one the client was last sent and has not yet acknowledged.
   bool non_stop = false;
   std::deque<std::string> stop_queue;
+  // A handler queued stops into an empty queue: the Session announces the front after the reply.
+  bool announce_queue = false;
   bool wants_close = false;
   bool wants_exit = false;
   SessionStats stats;

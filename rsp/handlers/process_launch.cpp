@@ -20,11 +20,15 @@ ErrorCode launch_error_code(std::error_code ec) {
 }
 
 // The client sees the new process as a fresh start: no thread selection, nothing cached.
-Reply report_new_process(SessionState& s, const targets::StopEvent& stop) {
+void start_afresh(SessionState& s, const targets::StopEvent& stop) {
   s.last_stop = stop;
   s.running = false;
   s.general_thread = targets::ThreadId::any();
   s.continue_thread = targets::ThreadId::all();
+}
+
+Reply report_new_process(SessionState& s, const targets::StopEvent& stop) {
+  start_afresh(s, stop);
   return Reply::with(render_stop_reply(s, stop));
 }
 
@@ -77,7 +81,15 @@ Reply attach_process(SessionState& s, const packets::ProcessArg& a) {
     s.note(text);
     return Reply::error(launch_error_code(stop.error()), std::move(text));
   }
-  return report_new_process(s, *stop);
+  if (!s.non_stop) return report_new_process(s, *stop);
+  // Non-stop (as gdb expects and gdbserver does): OK, then every attached thread's stop comes
+  // through the notification queue.
+  start_afresh(s, *stop);
+  const bool was_empty = s.stop_queue.empty();
+  if (auto* control = s.target.non_stop())
+    for (const auto& thread_stop : control->stopped_threads()) s.stop_queue.push_back(render_stop_reply(s, thread_stop));
+  s.announce_queue = was_empty;
+  return Reply::ok();
 }
 
 Reply restart(SessionState& s, const packets::Restart&) {

@@ -150,3 +150,19 @@ TEST_CASE("non-stop: the meter forwards the capability") {
   t.target().with_non_stop = false;
   CHECK(meter.non_stop() == nullptr);
 }
+
+TEST_CASE("non-stop: vAttach answers OK and every attached thread's stop follows as notifications") {
+  rsp::SessionOptions options;
+  options.extended_mode = true;
+  ProcessTranscript t(options);
+  t.target().with_non_stop = true;
+  REQUIRE(t.ask("qSupported:multiprocess+").find(";QNonStop+") != std::string::npos);
+  REQUIRE(t.ask("!") == "OK");
+  REQUIRE(t.ask("QNonStop:1") == "OK");
+  t.target().stopped = {stop_of(0x10, targets::gdb_signal::stop), stop_of(0x11, targets::gdb_signal::none)};
+  std::string wire = t.feed(rsp::make_frame("vAttach;10", false));
+  CHECK(wire.starts_with("+$OK#"));
+  CHECK(notification(wire).starts_with("Stop:T11thread:p10.10;"));
+  CHECK(t.ask("vStopped").starts_with("T00thread:p10.11;"));
+  CHECK(t.ask("vStopped") == "OK");
+}
