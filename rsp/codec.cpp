@@ -186,7 +186,7 @@ unsigned brace_mask(const char* p) {
 
 // Fewer than 16 bytes, with fixed-size copies the compiler inlines (a memcpy call per stretch
 // would cost more than the stretch).
-void copy_short(std::byte* dst, const char* src, std::size_t n) {
+[[gnu::always_inline]] inline void copy_short(std::byte* dst, const char* src, std::size_t n) {
   if (n & 8) { std::memcpy(dst, src, 8); dst += 8; src += 8; }
   if (n & 4) { std::memcpy(dst, src, 4); dst += 4; src += 4; }
   if (n & 2) { std::memcpy(dst, src, 2); dst += 2; src += 2; }
@@ -236,6 +236,21 @@ std::size_t unescape_binary_into(std::string_view data, std::byte* out) {
     if (m == 0) {  // 16 plain bytes are 16 output bytes: the store stays inside `out`
       std::memcpy(dst, p + i, kBlock);
       dst += kBlock;
+      i += kBlock;
+      continue;
+    }
+    if ((m & (m << 1)) == 0 && (m >> (kBlock - 1)) == 0) {
+      // Every '}' and the byte it escapes lie inside this block: take them all without reloading.
+      std::size_t at = 0;
+      for (unsigned rest = m; rest != 0; rest &= rest - 1) {
+        const auto j = static_cast<std::size_t>(__builtin_ctz(rest));
+        copy_short(dst, p + i + at, j - at);
+        dst += j - at;
+        *dst++ = static_cast<std::byte>(static_cast<unsigned char>(p[i + j + 1]) ^ 0x20);
+        at = j + 2;
+      }
+      copy_short(dst, p + i + at, kBlock - at);
+      dst += kBlock - at;
       i += kBlock;
       continue;
     }

@@ -72,7 +72,7 @@ void Connection::on_read(std::error_code ec, std::size_t length) {
 
 void Connection::feed() {
   while (!ended_ && !closing_ && unfed_offset_ < unfed_.size() && queued_bytes_ < high_water) {
-    std::size_t length = std::min(feed_slice, unfed_.size() - unfed_offset_);
+    std::size_t length = next_slice();
     std::string out = take_spare();
     session_->on_client_bytes(std::string_view(unfed_).substr(unfed_offset_, length), out);
     unfed_offset_ += length;
@@ -119,6 +119,17 @@ void Connection::send(std::string bytes) {
 
 // One spare buffer is enough: gdb keeps one request in flight, so a PacketSize reply is framed
 // into the buffer the previous one was written from, not into fresh memory each time.
+// Inside a frame (a big X or M on its way) the rest of that frame completes at most one packet,
+// so it goes in one piece: up to its '#' and checksum (gdb escapes '#' in binary data), or all
+// that has arrived. Feeding a 128 KiB X in 256-byte slices cost more than decoding it.
+std::size_t Connection::next_slice() const {
+  const std::size_t left = unfed_.size() - unfed_offset_;
+  if (!session_->in_frame()) return std::min(feed_slice, left);
+  const auto hash = unfed_.find('#', unfed_offset_);
+  if (hash == std::string::npos) return left;
+  return std::min(hash + 3 - unfed_offset_, left);
+}
+
 std::string Connection::take_spare() {
   std::string out = std::move(spare_);
   out.clear();

@@ -58,6 +58,7 @@ class Connection final : public Client,
   void feed();
   void after_session_call(std::string& out);
   void send(std::string bytes);
+  std::size_t next_slice() const;
   std::string take_spare();
   void keep_spare(std::string&& bytes);
   void write_front();
@@ -75,7 +76,7 @@ class Connection final : public Client,
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_input_;
 
-  std::array<char, 16 * 1024> read_buffer_{};
+  std::array<char, 64 * 1024> read_buffer_{};
   std::string unfed_;               // bytes read but not yet given to the Session (backpressure)
   std::size_t unfed_offset_ = 0;
   bool reading_ = false;
