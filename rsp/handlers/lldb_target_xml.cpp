@@ -4,24 +4,10 @@
 #include <vector>
 
 #include "rsp/handlers/lldb_handlers.hpp"
+#include "targets/api/xml_text.hpp"
 
 namespace remora::rsp::handlers {
 namespace {
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string decimal_list(const std::vector<unsigned>& regs) {
   std::string out;
@@ -30,9 +16,9 @@ std::string decimal_list(const std::vector<unsigned>& regs) {
 }
 
 void append_reg(std::string& out, const targets::RegisterInfo& r, std::size_t offset) {
-  out += "    <reg name=\"" + escape(r.name) + "\" bitsize=\"" + std::to_string(r.bitsize) + "\" regnum=\"" +
+  out += "    <reg name=\"" + targets::xml_escape(r.name) + "\" bitsize=\"" + std::to_string(r.bitsize) + "\" regnum=\"" +
          std::to_string(r.regnum) + "\" offset=\"" + std::to_string(offset) + "\" encoding=\"" +
-         escape(r.lldb_encoding) + "\" format=\"" + escape(r.lldb_format) + "\" group=\"" + escape(r.lldb_set) + '"';
+         targets::xml_escape(r.lldb_encoding) + "\" format=\"" + targets::xml_escape(r.lldb_format) + "\" group=\"" + targets::xml_escape(r.lldb_set) + '"';
   if (r.ehframe >= 0) out += " ehframe_regnum=\"" + std::to_string(r.ehframe) + '"';
   if (r.dwarf >= 0) out += " dwarf_regnum=\"" + std::to_string(r.dwarf) + '"';
   if (const char* generic = lldb_generic_name(r.generic)) out += std::string(" generic=\"") + generic + '"';
@@ -53,9 +39,9 @@ std::string lldb_target_xml(const targets::TargetDescription& desc) {
         offsets[i] = offset;
         offset += desc.registers[i].bytes();
       }
-  std::string out = "<?xml version=\"1.0\"?>\n<target version=\"1.0\">\n  <architecture>" + escape(desc.architecture) +
+  std::string out = "<?xml version=\"1.0\"?>\n<target version=\"1.0\">\n  <architecture>" + targets::xml_escape(desc.architecture) +
                     "</architecture>\n";
-  if (!desc.osabi.empty()) out += "  <osabi>" + escape(desc.osabi) + "</osabi>\n";
+  if (!desc.osabi.empty()) out += "  <osabi>" + targets::xml_escape(desc.osabi) + "</osabi>\n";
   // One <feature> per run of registers of the same feature, in register order.
   std::string open_feature;
   bool open = false;
@@ -63,7 +49,7 @@ std::string lldb_target_xml(const targets::TargetDescription& desc) {
     const auto& r = desc.registers[i];
     if (!open || r.feature != open_feature) {
       if (open) out += "  </feature>\n";
-      out += "  <feature name=\"" + escape(r.feature) + "\">\n";
+      out += "  <feature name=\"" + targets::xml_escape(r.feature) + "\">\n";
       open_feature = r.feature;
       open = true;
     }

@@ -6,6 +6,7 @@
 #include "rsp/handlers/handlers.hpp"
 #include "rsp/handlers/process_handlers.hpp"
 #include "rsp/packets/thread_id.hpp"
+#include "targets/api/xml_text.hpp"
 
 namespace remora::rsp::handlers {
 namespace {
@@ -22,18 +23,6 @@ Reply slice(std::string_view document, const packets::XferObject& x, std::size_t
   return Reply::with(std::move(out));
 }
 
-void append_xml_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-}
 
 std::optional<targets::XferObjects::Object> find_object(targets::XferObjects& objects, std::string_view name) {
   for (auto& object : objects.objects())
@@ -74,7 +63,7 @@ std::string threads_xml(SessionState& s) {
     auto name = s.target.thread_name(thread);
     if (!name.empty()) {
       xml += " name=\"";
-      append_xml_escaped(xml, name);
+      targets::append_xml_escaped(xml, name);
       xml += '"';
     }
     xml += "/>\n";

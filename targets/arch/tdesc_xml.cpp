@@ -50,21 +50,6 @@ void append_reg(std::string& out, const RegisterInfo& r) {
 
 }  // namespace
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string feature_xml(const FeatureDoc& doc, std::span<const RegisterInfo> registers) {
   std::string out{kFeatureProlog};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "targets/api/registers.hpp"
+#include "targets/api/xml_text.hpp"
 
 namespace remora::targets::tdesc {
 
@@ -52,8 +53,7 @@ std::string target_xml(std::string_view architecture, std::string_view osabi,
 // Fills desc.xml with target.xml and one document per feature.
 void generate_xml(TargetDescription& desc, std::span<const FeatureDoc> features);
 
-// Escapes &, <, >, " and ' for attribute values and text.
-std::string xml_escape(std::string_view text);
+using targets::xml_escape;  // targets/api/xml_text.hpp
 
 }  // namespace remora::targets::tdesc
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "targets/api/xml_text.hpp"
 #include "targets/ptrace/proc_files.hpp"
 
 namespace remora::targets::ptrace {
@@ -18,18 +19,6 @@ struct Column {
   std::string value;
 };
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-}
 
 std::string document(std::string_view type, const std::vector<std::vector<Column>>& items) {
   std::string out = "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"osdata.dtd\">\n<osdata type=\"";
@@ -38,7 +27,7 @@ std::string document(std::string_view type, const std::vector<std::vector<Column
     out += "<item>\n";
     for (const auto& c : item) {
       out.append("<column name=\"").append(c.name).append("\">");
-      append_escaped(out, c.value);
+      append_xml_escaped(out, c.value);
       out += "</column>\n";
     }
     out += "</item>\n";
