@@ -19,6 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// QEMU 7.2 user mode reads its socket 256 bytes at a time (gdb_handlesig) and handles each packet
+// from that buffer, but after each reply it waits for the ack with a 1-byte read of the socket
+// itself (put_packet_binary -> get_char). See QemuLink::send_units.
+constexpr std::size_t qemu_read_chunk = 256;
+
 int remaining_ms(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
@@ -106,6 +111,7 @@ std::expected<void, std::string> QemuLink::connect(const Endpoint& where) {
     return std::unexpected("cannot use the QEMU socket: " + ec.message());
   }
   alive_ = true;
+  unix_socket_ = !where.unix_path.empty();
   return {};
 }
 
@@ -157,13 +163,7 @@ bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
     std::vector<rsp::ClientEvent> events;
     std::string to_send;
     client_.feed(std::string_view(buf, static_cast<std::size_t>(n)), events, to_send);
-    // While stopped, the ack of a reply rides with the next request: QEMU waits for it before
-    // it reads that request anyway, so one write and one wake-up less per round trip.
-    if (defer_ack && to_send == "+") {
-      deferred_ack_ = true;
-    } else if (!to_send.empty() && write_all(to_send)) {
-      return false;
-    }
+    if (!send_acks(to_send, defer_ack)) return false;
     for (auto& e : events) {
       if (e.kind == rsp::ClientEvent::Kind::reply) pending_.push_back(std::move(e));
       if (e.kind == rsp::ClientEvent::Kind::overflow) {
@@ -179,11 +179,97 @@ bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
   return true;
 }
 
-std::error_code QemuLink::send_only(std::string_view payload) {
+bool QemuLink::send_acks(const std::string& to_send, bool defer_ack) {
+  if (to_send.empty()) return true;
+  const bool only_acks = to_send.find_first_not_of('+') == std::string::npos;
+  if (!only_acks) {
+    // A '-' or a request sent again: with pipelined requests in flight, which one QEMU meant
+    // cannot be told, so the link is not trusted any more.
+    if (preacked_ > 0) {
+      fail("QEMU rejected a pipelined request");
+      return false;
+    }
+    return !write_all(to_send);
+  }
+  // Replies come in order, so the first acks are those sent ahead with their requests.
+  const std::size_t covered = std::min(to_send.size(), preacked_);
+  preacked_ -= covered;
+  const std::size_t acks = to_send.size() - covered;
+  // While stopped, the ack of a reply rides with the next request: QEMU waits for it before
+  // it reads that request anyway, so one write and one wake-up less per round trip.
+  if (defer_ack && acks == 1) {
+    deferred_ack_ = true;
+    return true;
+  }
+  return acks == 0 || !write_all(std::string(acks, '+'));
+}
+
+void QemuLink::count(std::string_view payload) {
   stats_.requests++;
   if (payload.starts_with('m')) stats_.read_requests++;
   if (payload.starts_with('M')) stats_.write_requests++;
   if (payload.size() > stats_.largest_request) stats_.largest_request = payload.size();
+}
+
+// A unit: frames that all end in the unit's last 256-byte chunk, '+' up to that chunk's end (QEMU
+// ignores bytes other than '$' between packets), then one '+' per frame: exactly the bytes of its
+// 1-byte ack reads, so its next 256-byte read starts at the next unit. One send per unit, which
+// a Unix socket delivers whole (a unit is at most a few KiB), so no read ends inside a unit's
+// chunks. System mode parses a plain byte stream: the padding is ignored, each '+' acks a reply.
+// The acks go out before the replies are seen: a corrupt reply then fails the link instead of
+// being asked for again (it never happens on a local socket).
+bool QemuLink::send_units(std::span<const std::string> payloads) {
+  std::string unit = deferred_ack_ ? "+" : "";  // taken by the ack read QEMU is blocked in
+  deferred_ack_ = false;
+  std::size_t lead = unit.size();
+  std::size_t frames = 0;
+  auto flush = [&] {
+    // Without acks (a QEMU that took QStartNoAckMode) nothing waits for one: frames only.
+    if (!client_.no_ack()) {
+      const std::size_t body = unit.size() - lead;
+      unit.append((qemu_read_chunk - body % qemu_read_chunk) % qemu_read_chunk, '+');
+      unit.append(frames, '+');
+      preacked_ += frames;
+    }
+    const bool ok = !write_all(unit);
+    unit.clear();
+    lead = 0;
+    frames = 0;
+    return ok;
+  };
+  for (const auto& payload : payloads) {
+    count(payload);
+    std::string frame = client_.request(payload);
+    const std::size_t body = unit.size() - lead;
+    if (frames > 0 && (body - 1) / qemu_read_chunk != (body + frame.size() - 1) / qemu_read_chunk && !flush())
+      return false;
+    unit += frame;
+    ++frames;
+  }
+  return frames == 0 || flush();
+}
+
+std::vector<QemuLink::Reply> QemuLink::request_batch(std::span<const std::string> payloads) {
+  std::vector<Reply> out;
+  out.reserve(payloads.size());
+  std::error_code ec = errc::backend_io;
+  stats_.round_trips++;
+  if (alive_ && send_units(payloads)) {
+    for (const auto& payload : payloads) {
+      auto reply = await_reply(payload, nullptr);
+      if (!reply) {
+        ec = reply.error();
+        break;
+      }
+      out.push_back(std::move(reply));
+    }
+  }
+  while (out.size() < payloads.size()) out.push_back(std::unexpected(ec));
+  return out;
+}
+
+std::error_code QemuLink::send_only(std::string_view payload) {
+  count(payload);
   std::string frame = client_.request(payload);
   if (deferred_ack_) frame.insert(frame.begin(), '+');
   deferred_ack_ = false;
@@ -199,6 +285,12 @@ std::error_code QemuLink::send_raw(std::string_view bytes) {
 QemuLink::Reply QemuLink::request(std::string_view payload, std::string* console) {
   if (!alive_) return std::unexpected(make_error_code(errc::backend_io));
   if (auto ec = send_only(payload)) return std::unexpected(ec);
+  stats_.round_trips++;
+  return await_reply(payload, console);
+}
+
+QemuLink::Reply QemuLink::await_reply(std::string_view payload, std::string* console) {
+  if (!alive_) return std::unexpected(make_error_code(errc::backend_io));
   const auto deadline = Clock::now() + timeout_;
   for (;;) {
     std::optional<Reply> reply;
@@ -257,7 +349,12 @@ void QemuLink::on_readable(std::error_code ec) {
   if (!async_done_) return;  // cancelled
   if (ec == asio::error::operation_aborted && alive_) return;
   std::optional<Reply> reply;
-  if (alive_ && !ec) pump(reply, false);
+  // A stop's ack rides with the request that follows it (remora reads `g` at once at a SIGTRAP),
+  // as a reply's does while stopped; anything else (QEMU's final W/X waits for it before it
+  // exits) is acked at once.
+  if (alive_ && !ec) pump(reply, true);
+  const bool stop = reply && reply->has_value() && !(*reply)->empty() && ((**reply)[0] == 'T' || (**reply)[0] == 'S');
+  if (deferred_ack_ && !stop) (void)send_raw({});
   if (!reply && pending_.empty() && alive_ && !ec) {
     arm();
     return;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ struct LinkStats {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::size_t largest_request = 0;   // payload bytes, to prove QEMU's limits were kept
+  std::uint64_t round_trips = 0;     // waits for QEMU while stopped: a pipelined window counts once
 };
 
 // Where QEMU's gdbstub is: `tcp` host:port or a Unix socket path.
@@ -54,6 +56,15 @@ class QemuLink {
   // nowhere). After a timeout, EOF or I/O error the link is dead: this and every later request
   // fail at once.
   Reply request(std::string_view payload, std::string* console = nullptr);
+  // Pipelined requests (QEMU reads its socket sequentially): all are sent before any reply is
+  // read, framed so QEMU 7.2 user mode takes each pre-sent ack as the ack it waits for after a
+  // reply (see send_units). Replies come back in order; after a link failure the rest carry it.
+  // Only for requests with exactly one reply and no side effect on how QEMU parses what follows
+  // (m, M, g). Unix sockets only in user mode (pipelining_safe()).
+  std::vector<Reply> request_batch(std::span<const std::string> payloads);
+  // Whether request_batch may be used: in user mode the framing relies on each unit reaching QEMU
+  // in one read, which a Unix socket guarantees and a TCP stream does not.
+  bool pipelining_safe(bool system_mode) const { return system_mode || unix_socket_; }
   // Sends a request whose reply comes later (a resume): wait_async() receives it.
   std::error_code send_only(std::string_view payload);
   // Sends raw bytes (the 0x03 interrupt; empty: just the pending ack).
@@ -71,8 +82,15 @@ class QemuLink {
 
  private:
   std::error_code write_all(std::string_view bytes);
+  void count(std::string_view payload);
+  // Waits for the next reply to `payload` (console `O` packets go to `console`).
+  Reply await_reply(std::string_view payload, std::string* console);
+  // Frames `payloads` as units and writes each with one send; false when the link died.
+  bool send_units(std::span<const std::string> payloads);
   // Reads what is available into the decoder; false on EOF/error (link dead).
   bool pump(std::optional<Reply>& reply, bool defer_ack);
+  // Sends the acks `to_send` asks for, minus those already sent with a pipelined unit.
+  bool send_acks(const std::string& to_send, bool defer_ack);
   void fail(std::string why);
   void on_readable(std::error_code ec);
   void arm();
@@ -84,6 +102,8 @@ class QemuLink {
   bool alive_ = false;
   std::string death_;
   bool deferred_ack_ = false;  // the '+' for the last reply, not yet sent
+  std::size_t preacked_ = 0;   // replies still to come whose '+' went out with their request
+  bool unix_socket_ = false;
   std::function<void(Reply)> async_done_;
   LinkStats stats_;
   std::shared_ptr<int> token_ = std::make_shared<int>(0);

@@ -8,10 +8,13 @@
 #include <cstddef>
 #include <expected>
 #include <functional>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "targets/api/memory_access.hpp"
 
@@ -24,17 +27,55 @@ struct MemoryLimits {
   std::size_t max_write() const;     // bytes per `M`
 };
 
+// Pipelining (targets/qemu/README.md): requests sent before the earlier ones are answered.
+//  - reads: up to `read_window` `m` at a time, only where `may_read_ahead` says reading more than
+//    asked is harmless (system mode: RAM/ROM); the answer is still the prefix up to the first
+//    failing request.
+//  - writes: up to `write_window` `M` at a time, and a request joins the window only if it touches
+//    every page an earlier request of the window touches that is not proven writable in this
+//    stop: if any earlier one fails, this one fails at that same page, so nothing after a fault
+//    is written. A page is proven when an `M` covering it succeeded (until forget_proofs()).
+struct Pipeline {
+  std::size_t read_window = 1;   // 1: one request at a time
+  std::size_t write_window = 1;
+  std::function<bool(Addr, std::size_t)> may_read_ahead;  // empty: everywhere
+};
+
 class QemuMemory final : public MemoryAccess {
  public:
-  using Request = std::function<std::expected<std::string, std::error_code>(std::string_view)>;
-  QemuMemory(Request request, MemoryLimits limits) : request_(std::move(request)), limits_(limits) {}
+  using Reply = std::expected<std::string, std::error_code>;
+  using Request = std::function<Reply(std::string_view)>;
+  using Batch = std::function<std::vector<Reply>(std::span<const std::string>)>;
+  QemuMemory(Request request, MemoryLimits limits, Batch batch = {})
+      : request_(std::move(request)), batch_(std::move(batch)), limits_(limits) {}
 
   Transfer read_virtual(Addr addr, std::span<std::byte> out) override;
   Transfer write_virtual(Addr addr, std::span<const std::byte> data) override;
   void set_limits(MemoryLimits limits) { limits_ = limits; }
   const MemoryLimits& limits() const { return limits_; }
+  void set_pipeline(Pipeline p) { pipeline_ = std::move(p); }
+  // The guest ran: no page is known writable any more.
+  void forget_proofs() { proven_.clear(); }
+  // A guess for the next stop: the first read of this stop (gdb looks at the same stack bytes
+  // after every step). QemuTarget sends it in one window with the stop's `g`, and the bytes are
+  // served until a write or the next run. Called when the guest runs.
+  void ran();
+  std::optional<std::string> guess_packet() const;  // the `m` to send with the stop's `g`
+  void take_guess(const Reply& reply);
 
  private:
+  struct Piece {
+    Addr addr;
+    std::size_t offset;  // into the caller's span
+    std::size_t length;
+  };
+  // Sends `packets` (one request, or a pipelined window) and returns their replies in order.
+  std::vector<Reply> send(const std::vector<std::string>& packets);
+  std::error_code take_read(const Reply& reply, std::span<std::byte> out);
+  std::error_code take_write(const Reply& reply);
+  // The next window of writes from `offset` on, under the rule above.
+  std::vector<Piece> plan_writes(Addr addr, std::size_t offset, std::size_t size) const;
+  void prove(Addr addr, std::size_t length);
   // One request: the whole chunk or nothing.
   std::error_code read_chunk(Addr addr, std::span<std::byte> out);
   std::error_code write_chunk(Addr addr, std::span<const std::byte> data);
@@ -45,7 +86,18 @@ class QemuMemory final : public MemoryAccess {
   std::size_t chunk_at(Addr addr, std::size_t left, std::size_t max) const;
 
   Request request_;
+  Batch batch_;
   MemoryLimits limits_;
+  Pipeline pipeline_;
+  std::set<Addr> proven_;  // page numbers an `M` succeeded in during this stop
+  struct Range {
+    Addr addr = 0;
+    std::size_t length = 0;
+  };
+  std::optional<Range> first_read_;  // this stop's
+  std::optional<Range> guess_;       // the previous stop's first read
+  std::optional<Range> prefetched_;  // guess_, read at this stop, in prefetch_
+  std::vector<std::byte> prefetch_;
 };
 
 // QEMU's `Enn` (errno values) as remora's errors; a dead link stays backend_io/timeout.

@@ -105,6 +105,17 @@ std::expected<void, std::string> QemuTarget::probe() {
   features_.reverse = has_feature(*supported, "ReverseStep") && has_feature(*supported, "ReverseContinue");
   if (auto ack = request("QStartNoAckMode"); ack && *ack == "OK") link_.set_no_ack(true);
   memory_.set_limits({features_.packet_size, options_.page_size});
+  // Pipelined m/M (qemu_memory.hpp, README): in system mode reads only where reading ahead is
+  // harmless, and writes one at a time (a debug write there can fail within a page). In user
+  // mode each unit must reach QEMU in one piece: kept to QEMU 7.2's few-KiB packets.
+  if (link_.pipelining_safe(features_.system_mode) && (features_.system_mode || features_.packet_size <= 0x2000)) {
+    Pipeline pipeline;
+    pipeline.read_window = 32;
+    pipeline.write_window = features_.system_mode ? 1 : 8;
+    if (features_.system_mode)
+      pipeline.may_read_ahead = [this](Addr a, std::size_t n) { return system_memory_.may_read_ahead(a, n); };
+    memory_.set_pipeline(std::move(pipeline));
+  }
   // p/P answer only once the client has read target.xml (QEMU's gdb_has_xml), so read it first.
   if (auto loaded = load_description(); !loaded) return loaded;
   if (auto vcont = request("vCont?"); vcont && vcont->starts_with("vCont")) {

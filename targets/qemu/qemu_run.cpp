@@ -50,6 +50,7 @@ std::error_code QemuTarget::resume(std::span<const ResumeAction> actions) {
   if (auto ec = link_.send_only(packet)) return link_.alive() ? ec : post_lost();
   stepping_ = std::move(stepping);
   blocks_.clear();
+  memory_.ran();  // pages proven writable may change while it runs; the prefetch is stale
   page_probes_.clear();  // the guest may map and unmap while it runs
   selected_.reset();  // QEMU moves its Hg to the thread that stops
   running_ = true;
@@ -130,6 +131,7 @@ std::error_code QemuTarget::kill() {
   }
   threads_.clear();
   blocks_.clear();
+  memory_.ran();
   inserted_.clear();
   StopEvent gone;
   gone.kind = StopKind::terminated;
@@ -245,6 +247,7 @@ void QemuTarget::on_stop_reply(QemuLink::Reply reply) {
       // keeps a step at QEMU's 3 round trips (vCont, g, the client's m) as gdb alone makes.
       selected_ = event.thread;
       threads_stale_ = true;
+      prefetch_armed_ = true;
       classify_trap(event, *reply);
     } else {
       reap(false);

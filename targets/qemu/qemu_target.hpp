@@ -159,6 +159,7 @@ class QemuTarget final : public Target,
     std::vector<bool> available;  // per byte: QEMU sent "xx" where false
   };
   std::map<std::int64_t, Block> blocks_;  // per tid, this stop's `g`
+  bool prefetch_armed_ = false;  // the stop's first `g` carries the memory guess (user mode)
   std::map<Addr, PageState> page_probes_;  // this stop's page probes (qMemoryRegionInfo)
   bool running_ = false;
   bool stop_posted_ = false;  // a vCont;t stop on its way through the loop

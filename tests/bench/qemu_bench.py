@@ -2,6 +2,7 @@
 """gdb straight to QEMU's gdbstub vs gdb through remora in front of the same QEMU (issue 6).
 
     qemu_bench.py --remora PATH --inferior PATH [--reps 5] [--mib 8] [--out FILE] [--json FILE]
+                  [--baseline PATH]   # a second remora build (e.g. before a change) as a third side
 
 Same run, same program (bench_inferior, static, under qemu-x86_64), same gdb 13. Each repetition
 starts a fresh QEMU (and remora) per side, alternating which side goes first. gdb reaches both
@@ -94,7 +95,8 @@ def session(side: str, args, work: Path, src: Path) -> dict:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
     else:
         sock = work / "r.sock"
-        argv = [args.remora, *args.remora_arg, "--target", "qemu-user", f"unix:{sock}", args.inferior]
+        binary = args.baseline if side == "baseline" else args.remora
+        argv = [binary, *args.remora_arg, "--target", "qemu-user", f"unix:{sock}", args.inferior]
         server = subprocess.Popen(argv,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=open(work / "remora.log", "ab"), preexec_fn=die_with_parent)
@@ -108,7 +110,7 @@ def session(side: str, args, work: Path, src: Path) -> dict:
                              text=True, timeout=args.timeout, preexec_fn=die_with_parent).stdout
         line = next((l for l in out.splitlines() if l.startswith("BENCH-JSON ")), None)
         if line is None:
-            log = (work / "remora.log").read_text(errors="replace")[-2000:] if side == "remora" else ""
+            log = (work / "remora.log").read_text(errors="replace")[-2000:] if side != "direct" else ""
             raise RuntimeError(f"{side}: gdb printed no timings:\n{out[-3000:]}\n{log}")
         if (work / "out.bin").read_bytes() != src.read_bytes():
             raise RuntimeError(f"{side}: the dump differs from what was restored")
@@ -120,18 +122,24 @@ def session(side: str, args, work: Path, src: Path) -> dict:
 
 
 def table(samples: dict, args) -> str:
-    rows = ["| workload | direct (median s) | through remora (median s) | ratio direct/remora | goal |",
-            "|---|---|---|---|---|"]
+    others = [side for side in ("remora", "baseline") if side in samples]
+    head = "| workload | direct (median s) | " + " | ".join(
+        f"{side} (median s) | ratio direct/{side}" for side in others) + " | goal |"
+    rows = [head, "|---|---|" + "---|---|" * len(others) + "---|"]
     for w in WORKLOADS:
         d = statistics.median(s[w] for s in samples["direct"])
-        r = statistics.median(s[w] for s in samples["remora"])
-        rows.append(f"| {w} | {d:.3f} | {r:.3f} | {d / r:.2f}x | {GOALS[w]} |")
+        cells = []
+        for side in others:
+            r = statistics.median(s[w] for s in samples[side])
+            cells.append(f"{r:.3f} | {d / r:.2f}x")
+        rows.append(f"| {w} | {d:.3f} | " + " | ".join(cells) + f" | {GOALS[w]} |")
     note = (f"{args.reps} repetitions, {args.mib} MiB, x/4096xb x{args.x_repeats}, stepi {args.steps}, "
-            f"continue {args.cycles}; per-repetition ratios: ")
+            f"continue {args.cycles}; per-repetition ratios (same repetition's direct): ")
     per = []
-    for w in WORKLOADS:
-        ratios = [d[w] / r[w] for d, r in zip(samples["direct"], samples["remora"])]
-        per.append(f"{w} " + "/".join(f"{x:.2f}" for x in ratios))
+    for side in others:
+        for w in WORKLOADS:
+            ratios = [d[w] / r[w] for d, r in zip(samples["direct"], samples[side])]
+            per.append(f"{side} {w} " + "/".join(f"{x:.2f}" for x in ratios))
     return "\n".join(rows) + "\n\n" + note + "; ".join(per) + "\n"
 
 
@@ -147,6 +155,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
     ap.add_argument("--remora-arg", action="append", default=[],
                     help="an extra remora option, e.g. --remora-arg=--cache=off (repeatable)")
+    ap.add_argument("--baseline", help="another remora binary, timed as a third side in the same repetitions")
     ap.add_argument("--out", help="write the Markdown table here too")
     ap.add_argument("--json", help="write every sample here")
     args = ap.parse_args()
@@ -159,9 +168,11 @@ def main() -> int:
         (work / "bench.py").write_text(GDB_SCRIPT)
         src = work / "in.bin"
         src.write_bytes(random.Random(6).randbytes(args.mib << 20))
-        samples = {"direct": [], "remora": []}
+        sides = ["direct", "remora"] + (["baseline"] if args.baseline else [])
+        samples = {side: [] for side in sides}
         for rep in range(args.reps):
-            order = ("direct", "remora") if rep % 2 == 0 else ("remora", "direct")
+            # Each side goes first, in the middle and last in turn (two sides: they alternate).
+            order = sides[rep % len(sides):] + sides[:rep % len(sides)]
             for side in order:
                 s = session(side, args, work, src)
                 samples[side].append(s)

@@ -31,6 +31,7 @@ struct FakeQemu {
   std::size_t largest = 0;
   bool crossed_page = false;   // a request remora sent crossed a page boundary
   int fail_after = -1;         // the link dies after this many requests
+  std::vector<std::size_t> batches;  // sizes of pipelined windows, in order
 
   Page* at(Addr a) {
     auto it = pages.find(a - a % page);
@@ -81,6 +82,25 @@ std::vector<std::byte> pattern(std::size_t n, int seed = 1) {
 
 QemuMemory memory_over(FakeQemu& fake) {
   return QemuMemory([&fake](std::string_view p) { return fake(p); }, {fake.packet_size, page});
+}
+
+// QEMU handles pipelined requests one after the other, each whatever the earlier ones answered.
+QemuMemory pipelined_over(FakeQemu& fake, std::size_t read_window = 32, std::size_t write_window = 8) {
+  QemuMemory mem([&fake](std::string_view p) { return fake(p); }, {fake.packet_size, page},
+                 [&fake](std::span<const std::string> packets) {
+                   fake.batches.push_back(packets.size());
+                   std::vector<QemuMemory::Reply> replies;
+                   for (const auto& p : packets) replies.push_back(fake(p));
+                   return replies;
+                 });
+  mem.set_pipeline({read_window, write_window, {}});
+  return mem;
+}
+
+std::size_t largest_batch(const FakeQemu& fake) {
+  std::size_t n = 0;
+  for (auto b : fake.batches) n = std::max(n, b);
+  return n;
 }
 
 }  // namespace
@@ -179,4 +199,133 @@ TEST_CASE("qemu memory: QEMU's error replies") {
   CHECK(memory_error_from_reply("") == errc::not_supported);
   CHECK(MemoryLimits{}.max_read() == 2048);
   CHECK(MemoryLimits{}.max_write() * 2 + 48 <= 0x1000);
+}
+
+TEST_CASE("qemu memory: a pipelined read with a fault in the middle returns the prefix before it") {
+  FakeQemu fake;
+  for (Addr a = 0x1000; a < 0x9000; a += page) fake.pages[a] = {};
+  fake.pages[0x4000].readable = false;  // readable pages after it too: only the prefix counts
+  for (Addr a = 0x1000; a < 0x9000; ++a) fake.at(a)->bytes[a % page] = std::byte(a * 13 & 0xff);
+  auto mem = pipelined_over(fake);
+  std::vector<std::byte> out(0x8000);
+  Transfer t = mem.read_virtual(0x1000, out);
+  CHECK(t.bytes == 0x3000);
+  CHECK(t.error == errc::unmapped);
+  for (std::size_t i = 0; i < t.bytes; ++i) REQUIRE(out[i] == std::byte((0x1000 + i) * 13 & 0xff));
+  // One window of 16 requests of 2 KiB (none crossing a page), not 16 round trips.
+  CHECK(fake.batches == std::vector<std::size_t>{16});
+  CHECK_FALSE(fake.crossed_page);
+}
+
+TEST_CASE("qemu memory: pipelined reads keep to the window and stop where reading ahead is not allowed") {
+  FakeQemu fake;
+  for (Addr a = 0x10000; a < 0x40000; a += page) fake.pages[a] = {};
+  auto mem = pipelined_over(fake, 8);
+  std::vector<std::byte> out(0x20000);
+  CHECK(mem.read_virtual(0x10900, out).bytes == out.size());
+  CHECK(largest_batch(fake) == 8);
+  CHECK(fake.requests == 0x20000 / 2048 + 1);  // starting off a 2 KiB boundary costs one more
+  // A device region (system mode outside RAM): exactly one request at a time.
+  fake.batches.clear();
+  mem.set_pipeline({32, 8, [](Addr, std::size_t) { return false; }});
+  CHECK(mem.read_virtual(0x10000, std::span(out).first(0x4000)).bytes == 0x4000);
+  CHECK(fake.batches.empty());
+}
+
+TEST_CASE("qemu memory: a pipelined write refused at a page boundary writes nothing after it") {
+  FakeQemu fake;
+  for (Addr a = 0x10000; a < 0x20000; a += page) fake.pages[a] = {};
+  fake.pages[0x14000].writable = false;  // writable pages after it: a naive pipeline writes them
+  auto mem = pipelined_over(fake);
+  auto data = pattern(0x7000, 9);
+  Transfer t = mem.write_virtual(0x10100, data);
+  CHECK(t.bytes == 0x14000 - 0x10100);
+  CHECK(t.error == errc::write_protected);
+  for (std::size_t i = 0; i < t.bytes; ++i) REQUIRE(fake.at(0x10100 + i)->bytes[(0x10100 + i) % page] == data[i]);
+  for (Addr a = 0x14000; a < 0x18000; ++a) REQUIRE(fake.at(a)->bytes[a % page] == std::byte{0xaa});
+  CHECK(largest_batch(fake) > 1);
+  // The same range again in this stop: the pages before the fault are proven, so whole windows.
+  fake.batches.clear();
+  Transfer again = mem.write_virtual(0x10100, std::span(data).first(t.bytes));
+  CHECK(again.bytes == t.bytes);
+  CHECK(largest_batch(fake) == 8);
+  // After the guest ran nothing is proven: the first window stops at the first page.
+  mem.forget_proofs();
+  fake.batches.clear();
+  CHECK(mem.write_virtual(0x10100, std::span(data).first(t.bytes)).bytes == t.bytes);
+  CHECK(largest_batch(fake) < 8);
+}
+
+TEST_CASE("qemu memory: pipelined writes over random page maps never write past the fault") {
+  std::uint64_t seed = 0x9e3779b97f4a7c15;
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  for (int round = 0; round < 300; ++round) {
+    FakeQemu fake;
+    const Addr base = 0x100000;
+    for (Addr a = base; a < base + 12 * page; a += page) {
+      const auto kind = next() % 8;
+      if (kind == 0) continue;  // unmapped
+      fake.pages[a] = {};
+      fake.pages[a].writable = kind != 1;
+    }
+    auto mem = pipelined_over(fake, 32, 1 + next() % 16);
+    // Some pages already proven by an earlier write in this stop.
+    for (Addr a = base; a < base + 12 * page; a += page)
+      if (next() % 3 == 0) (void)mem.write_virtual(a + next() % page, pattern(1 + next() % 64, 7));
+    std::vector<std::vector<std::byte>> before;
+    for (auto& [a, pg] : fake.pages) before.push_back(pg.bytes);
+    const Addr at = base + next() % (2 * page);
+    auto data = pattern(1 + next() % (9 * page), static_cast<int>(round));
+    Transfer t = mem.write_virtual(at, data);
+    std::size_t k = 0;
+    for (auto& [a, pg] : fake.pages) {
+      for (Addr b = a; b < a + page; ++b) {
+        const bool in_prefix = b >= at && b < at + t.bytes;
+        const std::byte want = in_prefix ? data[b - at] : before[k][b - a];
+        if (pg.bytes[b - a] != want) FAIL("round " << round << ": byte at " << b << " (prefix " << t.bytes << ")");
+      }
+      ++k;
+    }
+    // The prefix ends at the first page QEMU cannot write.
+    Addr end = at;
+    while (end < at + data.size() && fake.at(end) && fake.at(end)->writable) end = end - end % page + page;
+    CHECK(t.bytes == std::min<std::size_t>(data.size(), end - at));
+  }
+}
+
+TEST_CASE("qemu memory: the previous stop's first read is prefetched with the stop's g, until a write") {
+  FakeQemu fake;
+  fake.pages[0x7000] = {};
+  auto mem = pipelined_over(fake);
+  CHECK_FALSE(mem.guess_packet());
+  std::vector<std::byte> out(0x100);
+  CHECK(mem.read_virtual(0x7f00, out).bytes == out.size());
+  (void)mem.read_virtual(0x7000, std::span(out).first(8));  // not the first read of the stop
+  mem.ran();
+  auto guess = mem.guess_packet();
+  REQUIRE(guess);
+  CHECK(*guess == "m7f00,100");
+  // What QemuTarget does at the stop: the guess rides with `g`; the guest changed meanwhile.
+  fake.pages[0x7000].bytes[0xf10] = std::byte{0x42};
+  mem.take_guess(fake(*guess));
+  const int before = fake.requests;
+  CHECK(mem.read_virtual(0x7f10, std::span(out).first(16)).bytes == 16);
+  CHECK(out[0] == std::byte{0x42});
+  CHECK(fake.requests == before);  // served from the prefetch
+  // A write drops it: the next read asks QEMU again and sees the written byte.
+  std::byte one[1] = {std::byte{0x43}};
+  CHECK(mem.write_virtual(0x7f10, one).bytes == 1);
+  CHECK(mem.read_virtual(0x7f10, std::span(out).first(1)).bytes == 1);
+  CHECK(out[0] == std::byte{0x43});
+  CHECK(fake.requests == before + 2);
+  // A prefetch QEMU refused serves nothing: the read asks QEMU.
+  mem.ran();
+  fake.pages.clear();
+  mem.take_guess(fake(*mem.guess_packet()));
+  CHECK(mem.read_virtual(0x7f00, out).bytes == 0);
 }
