@@ -280,6 +280,16 @@ std::expected<std::vector<std::byte>, DecodeError> unescape_binary(std::string_v
   return out;
 }
 
+std::size_t escaped_prefix_fitting(std::span<const std::byte> bytes, std::size_t budget) {
+  if (bytes.size() * 2 <= budget) return bytes.size();  // fits even if every byte needs escaping
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    used += needs_escape(static_cast<unsigned char>(bytes[i])) ? 2 : 1;
+    if (used > budget) return i;
+  }
+  return bytes.size();
+}
+
 void append_escaped(std::string& out, std::span<const std::byte> bytes) {
   std::size_t extra = 0;
   for (std::byte b : bytes) extra += needs_escape(static_cast<unsigned char>(b)) ? 1 : 0;

@@ -56,6 +56,8 @@ std::expected<std::size_t, DecodeError> unescaped_size(std::string_view data);
 std::size_t unescape_binary_into(std::string_view data, std::byte* out);
 // Escapes '$', '#', '}' and '*' so a binary payload never looks like framing or a run.
 void append_escaped(std::string& out, std::span<const std::byte> bytes);
+// How many of `bytes`, from the first, fit in `budget` characters once escaped.
+std::size_t escaped_prefix_fitting(std::span<const std::byte> bytes, std::size_t budget);
 
 // Bytes still in their wire encoding (hex pairs, or escaped binary), already checked by the
 // factory: a handler decodes them straight into a buffer it reuses, so a PacketSize `M` or `X`

@@ -44,6 +44,7 @@ class SessionImpl {
 
   void on_stop(const targets::StopEvent& event, std::string& out) {
     HandlingTime timed(*this);
+    state.note_stop_for_register_reads();
     if (state.non_stop) return on_non_stop_event(event, out);
     bool owed = state.running;
     if (owed) state.stats.target_running += std::chrono::steady_clock::now() - run_started;
@@ -62,7 +63,8 @@ class SessionImpl {
     if (!event.description.empty()) state.note("stop: " + event.description);
     if (event.kind == targets::StopKind::no_resumed && !state.features.offers("no-resumed+")) return;
     if (event.kind == targets::StopKind::stopped) state.last_stop = event;
-    state.stop_queue.push_back(render_stop_reply(state, event));
+    state.queue_stop(render_stop_reply(state, event),
+                     event.kind == targets::StopKind::stopped ? event.thread : targets::ThreadId::any());
     if (state.stop_queue.size() == 1) send_notification("Stop:" + state.stop_queue.front(), out);
   }
 
@@ -75,13 +77,12 @@ class SessionImpl {
       state.options.observer->on_packet(PacketObserver::Direction::to_client, "%" + std::string(payload));
   }
 
-  // A client that left in non-stop mode leaves the process stopped in all-stop mode: the next
-  // client may not speak non-stop, and detach and kill want stopped threads.
+  // A client that leaves in non-stop mode leaves the threads as they are, as gdbserver does: the
+  // next client's `?` lists the stopped ones, or, if it is an all-stop client, stops them all
+  // first (handlers/non_stop.cpp, ensure_all_stop). Detach and kill stop running threads themselves.
   void leave_non_stop() {
-    if (!state.non_stop) return;
-    if (auto* control = state.target.non_stop()) control->stop_all_and_leave();
     state.non_stop = false;
-    state.stop_queue.clear();
+    state.clear_stops();
   }
 
   void on_disconnect() {
@@ -258,6 +259,7 @@ bool Session::wants_exit() const { return impl_->state.wants_exit; }
 bool Session::target_running() const { return impl_->state.running; }
 bool Session::in_frame() const { return impl_->decoder.in_frame(); }
 bool Session::stops_unacknowledged() const { return !impl_->state.stop_queue.empty(); }
+bool Session::non_stop() const { return impl_->state.non_stop; }
 const SessionStats& Session::stats() const { return impl_->state.stats; }
 const DispatchCoverage& Session::coverage() const { return impl_->coverage; }
 

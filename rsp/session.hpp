@@ -106,6 +106,7 @@ class Session final : public targets::StopListener {
   // Non-stop: stop replies the client has not acknowledged with vStopped yet (an exit among
   // them: the stub must not close the link before the client has read it).
   bool stops_unacknowledged() const;
+  bool non_stop() const;  // the client switched non-stop mode on (QNonStop:1)
   const SessionStats& stats() const;
   const DispatchCoverage& coverage() const;
 

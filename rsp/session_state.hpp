@@ -46,6 +46,9 @@ struct SessionState {
   // The front is the one the client was last sent and has not yet acknowledged.
   bool non_stop = false;
   std::deque<std::string> stop_queue;
+  // The thread of each queued stop (`any` for an exit or N): a wildcard resume leaves these
+  // threads alone, since the client has not taken their stop yet (gdbserver does the same).
+  std::deque<targets::ThreadId> queued_threads;
   // A handler queued stops into an empty queue: the Session announces the front after the reply.
   bool announce_queue = false;
   bool wants_close = false;
@@ -76,6 +79,29 @@ struct SessionState {
   targets::MemoryAccess& memory() {
     return options.memory_cache && !non_stop ? static_cast<targets::MemoryAccess&>(*options.memory_cache)
                                              : target.memory();
+  }
+  // lldb reads registers one `p` at a time. A client that read more than a few since the last
+  // stop (a register view, `register read --all`) gets every register of the stopped thread in
+  // jThreadsInfo from then on; one that only steps keeps the short form (handlers/lldb_threads.cpp).
+  std::uint32_t register_reads_since_stop = 0;
+  bool client_reads_all_registers = false;
+  void note_stop_for_register_reads() {
+    client_reads_all_registers = register_reads_since_stop > 8;
+    register_reads_since_stop = 0;
+  }
+
+  // The non-stop queue (stop_queue and queued_threads move together).
+  void queue_stop(std::string reply, targets::ThreadId thread) {
+    stop_queue.push_back(std::move(reply));
+    queued_threads.push_back(thread);
+  }
+  void drop_front_stop() {
+    stop_queue.pop_front();
+    queued_threads.pop_front();
+  }
+  void clear_stops() {
+    stop_queue.clear();
+    queued_threads.clear();
   }
   ErrorDialect error_dialect() const {
     if (features.lldb_error_strings) return ErrorDialect::lldb_text;

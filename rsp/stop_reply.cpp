@@ -1,5 +1,8 @@
 #include "rsp/stop_reply.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <vector>
 
 #include "rsp/codec.hpp"
@@ -67,6 +70,30 @@ void append_gdb_reason(const SessionState& state, const targets::StopEvent& even
       append_event_keys(state, event, out);
       break;
   }
+}
+
+// lldb reads memory through a cache of 512-byte lines that it empties at every stop, and unwinds
+// frame 0 right after each stop reply (before it asks jThreadsInfo): without this, one `x` of a
+// stack line per stop. `memory:ADDR=HEX;` goes into that cache (lldb's expedited memory) and
+// serves every read within it until the thread runs again: sp's line and the next, which hold
+// the return address and saved registers of frame 0. Only the readable prefix is sent.
+void append_lldb_stack_memory(SessionState& state, targets::ThreadId thread, std::string& out) {
+  constexpr std::uint64_t kLine = 512;
+  const auto* sp = state.target.registers().description().find_role(GenericRole::sp);
+  if (!sp || sp->bytes() > 8) return;
+  std::vector<std::byte> value(sp->bytes());
+  if (state.target.registers().read_register(thread, sp->regnum, value)) return;
+  std::uint64_t addr = 0;
+  for (std::size_t b = 0; b < value.size(); ++b) addr |= std::to_integer<std::uint64_t>(value[b]) << (8 * b);
+  addr &= ~(kLine - 1);
+  std::array<std::byte, 2 * kLine> bytes{};
+  auto transfer = state.memory().read_virtual(addr, bytes);
+  if (transfer.bytes == 0) return;  // lldb will ask, and hear why not
+  out += "memory:0x";
+  append_hex_u64(out, addr);
+  out += '=';
+  append_hex(out, std::span<const std::byte>(bytes).first(std::min(transfer.bytes, bytes.size())));
+  out += ';';
 }
 
 void append_lldb_keys(SessionState& state, const targets::StopEvent& event, std::string& out) {
@@ -181,6 +208,7 @@ std::string render_stop_reply(SessionState& state, const targets::StopEvent& eve
   packets::append_thread_id(out, event.thread, multiprocess);
   out += ';';
   append_expedited(state, event.thread, out);
+  if (state.features.lldb) append_lldb_stack_memory(state, event.thread, out);
   if (state.features.lldb)
     append_lldb_keys(state, event, out);
   else

@@ -16,6 +16,8 @@ constexpr std::size_t high_water = 1u << 20;
 
 // After D, k or `monitor exit`, how long a client may take to read the last reply.
 constexpr auto flush_deadline = std::chrono::seconds(5);
+// Non-stop: how long a client may keep the link after its process is gone.
+constexpr auto hangup_deadline = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -96,8 +98,18 @@ void Connection::after_session_call(std::string& out) {
   if (config_.process) {
     config_.process->after_session_call();
     // gdbserver exits as soon as the exit reply is sent (or after D / k) unless in --multi mode.
-    // In non-stop mode the exit is a notification: wait until the client acknowledged it.
-    process_done_ = config_.process->work_done() && !session_->stops_unacknowledged();
+    // In non-stop mode the exit is a notification gdb handles after it returns to its event
+    // loop; closing first makes it say "Remote connection closed". As gdbserver does, the link
+    // stays until the client hangs up (bounded).
+    const bool done = config_.process->work_done();
+    if (done && session_->non_stop()) {
+      if (!awaiting_hangup_) {
+        awaiting_hangup_ = true;
+        arm_idle_timer(hangup_deadline);
+      }
+    } else {
+      process_done_ = done;
+    }
   }
   if (session_->wants_exit()) exit_server_ = true;
   if (session_->wants_close() || session_->wants_exit() || process_done_) {
@@ -175,6 +187,11 @@ void Connection::arm_idle_timer(std::chrono::steady_clock::duration delay) {
 
 void Connection::on_idle_timer() {
   if (ended_) return;
+  if (awaiting_hangup_) {
+    process_done_ = true;
+    end("the process is gone and the client did not hang up; closing");
+    return;
+  }
   if (closing_) {
     end("did not read the last reply; closing");
     return;

@@ -89,6 +89,7 @@ class Connection final : public Client,
   bool closing_ = false;      // D, k or `monitor exit`: flush what is queued, then end
   bool exit_server_ = false;
   bool process_done_ = false;
+  bool awaiting_hangup_ = false;  // non-stop: the process is gone, the client has not hung up yet
   bool ended_ = false;
 };
 

@@ -20,6 +20,7 @@ std::error_code set_pc(SessionState& s, targets::ThreadId thread, targets::Addr 
 }  // namespace
 
 Reply start_running(SessionState& s, std::span<const targets::ResumeAction> actions) {
+  ensure_all_stop(s);
   std::string failure;
   if (!flush_pending_writes(s, &failure)) {
     // gdb 13 prints "Remote failure reply" for E.text on a resume and stays stopped; lldb drops
@@ -34,6 +35,11 @@ Reply start_running(SessionState& s, std::span<const targets::ResumeAction> acti
       return Reply::with(render_stop_reply(s, event));
     }
     return Reply::error(ErrorCode::memory_fault, failure);
+  }
+  std::vector<targets::ResumeAction> filtered;
+  if (s.non_stop && !s.queued_threads.empty()) {
+    filtered = without_queued_threads(s, actions);
+    actions = filtered;
   }
   auto ec = s.target.resume(actions);
   if (ec) return error_from(ec == targets::errc::target_running ? ErrorCode::busy : ErrorCode::target_io,
@@ -75,6 +81,7 @@ Reply vcont_query(SessionState& s, const packets::NoArgs&) {
 
 Reply stop_status(SessionState& s, const packets::NoArgs&) {
   if (s.non_stop) return non_stop_status(s);
+  ensure_all_stop(s);
   auto stop = s.last_stop ? s.last_stop : s.target.current_stop();
   // With no process at all (extended mode before vRun) gdbserver answers W00 as well.
   if (!stop) return Reply::with("W00");

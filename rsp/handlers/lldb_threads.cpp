@@ -1,5 +1,6 @@
 // jThreadsInfo and qThreadStopInfo: lldb's per-thread stop state in one round trip.
 #include <algorithm>
+#include <vector>
 
 #include "rsp/codec.hpp"
 #include "rsp/handlers/lldb_handlers.hpp"
@@ -35,6 +36,25 @@ std::optional<targets::StopEvent> known_stop(SessionState& s) {
   return stop;
 }
 
+// The registers of the thread lldb shows, for `jThreadsInfo`: every one. lldb-16 fetches registers
+// with one `p` each (it reads with `g` only when `p` is refused), and at a public stop the
+// registers it applies last are jThreadsInfo's (each thread's context is reset there, dropping the
+// stop reply's): what this left out would cost a round trip per register in `register read --all`
+// or an IDE's register view. The price is lldb's, ~2 us of its CPU per register at every public
+// stop (0.2-0.3 ms per step with x86-64's 148; tests/bench/README.md weighs it). Composite
+// registers (value_regs) lldb assembles from their parts.
+std::vector<ExpeditedRegister> shown_registers(SessionState& s, targets::ThreadId thread) {
+  auto& regs = s.target.registers();
+  std::vector<ExpeditedRegister> out;
+  for (const auto& info : regs.description().registers) {
+    if (!info.value_regs.empty()) continue;
+    ExpeditedRegister reg{info.regnum, std::vector<std::byte>(info.bytes())};
+    if (regs.read_register(thread, info.regnum, reg.value)) continue;  // lldb asks with `p` and learns why
+    out.push_back(std::move(reg));
+  }
+  return out;
+}
+
 void append_thread_json(SessionState& s, targets::ThreadId thread, const targets::StopEvent* stop, std::string& out) {
   // lldb-server's shape: tid in decimal, register numbers as decimal strings, values as target
   // bytes in hex; reason and signal only for the thread that stopped for a reason.
@@ -54,7 +74,12 @@ void append_thread_json(SessionState& s, targets::ThreadId thread, const targets
   }
   out += ",\"registers\":{";
   bool first = true;
-  for (const auto& reg : expedited_registers(s, thread)) {
+  // The thread that stopped for a reason is the one lldb selects and shows: all its registers
+  // (see shown_registers) once the client showed it reads them (more than a few `p` between two
+  // stops: SessionState::client_reads_all_registers), which a stepping loop never pays for. The
+  // others get the general ones, so many threads keep the reply small.
+  const bool all = stop != nullptr && s.client_reads_all_registers;
+  for (const auto& reg : all ? shown_registers(s, thread) : expedited_registers(s, thread)) {
     if (!first) out += ',';
     first = false;
     out += '"' + std::to_string(reg.regnum) + "\":\"";

@@ -54,12 +54,13 @@ Reply read_memory_binary(SessionState& s, const packets::ReadMemory& r) {
   // `x0,0` expecting OK.
   const bool gdb_form = s.features.binary_upload;
   if (r.length == 0) return gdb_form ? Reply::with("b") : Reply::ok();
-  // Escaping can double the size; half the packet size always fits.
-  auto bytes = read_prefix(s, r, s.options.packet_size / 2 - 1);
+  // As much as fits in a packet once escaped (a shorter read is legal; lldb-16 asks for
+  // ~128 KiB at a time, and half of that per reply doubled its round trips).
+  auto bytes = read_prefix(s, r, s.options.packet_size - 1);
   if (!bytes) return bytes.error();
   std::string out = reply_text(s);
   if (gdb_form) out += 'b';
-  append_escaped(out, *bytes);
+  append_escaped(out, bytes->first(escaped_prefix_fitting(*bytes, s.options.packet_size - 1)));
   return Reply::with(std::move(out));
 }
 

@@ -87,7 +87,8 @@ Reply attach_process(SessionState& s, const packets::ProcessArg& a) {
   start_afresh(s, *stop);
   const bool was_empty = s.stop_queue.empty();
   if (auto* control = s.target.non_stop())
-    for (const auto& thread_stop : control->stopped_threads()) s.stop_queue.push_back(render_stop_reply(s, thread_stop));
+    for (const auto& thread_stop : control->stopped_threads())
+      s.queue_stop(render_stop_reply(s, thread_stop), thread_stop.thread);
   s.announce_queue = was_empty;
   return Reply::ok();
 }

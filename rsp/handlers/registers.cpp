@@ -56,6 +56,7 @@ Reply write_registers(SessionState& s, const packets::WriteRegisters& w) {
 }
 
 Reply read_register(SessionState& s, const packets::ReadRegister& r) {
+  ++s.register_reads_since_stop;
   auto& regs = s.target.registers();
   const auto* info = regs.description().find(r.regnum);
   if (!info) return Reply::error(ErrorCode::malformed, "no register number " + std::to_string(r.regnum));

@@ -129,7 +129,8 @@ bool PtraceTarget::handle_event_non_stop(Thread& t, int status) {
       threads_.remove(t.tid);
       if (reported_.threads) {
         if (listener_ != nullptr) listener_->on_stop(c.event.stop);
-      } else if (!threads_.any_running() && !threads_.empty()) {
+      } else if (!threads_.any_running() && !threads_.empty() && !no_resumed_told_) {
+        no_resumed_told_ = true;  // once until something runs again (threads dying in an exit_group)
         StopEvent none;
         none.kind = StopKind::no_resumed;
         if (listener_ != nullptr) listener_->on_stop(none);
@@ -172,7 +173,8 @@ std::error_code PtraceTarget::resume_non_stop(std::span<const ResumeAction> acti
   if (state_ == RunState::no_process) return errc::no_process;
   if (actions.empty()) return errc::invalid_argument;
   for (const auto& a : actions) {
-    if (a.thread.is_all() || a.thread.is_any() || a.thread.pid == -1) continue;
+    // A stop for a thread that is gone is moot (the session adds such actions for queued stops).
+    if (a.kind == ResumeKind::stop || a.thread.is_all() || a.thread.is_any() || a.thread.pid == -1) continue;
     const Thread* t = threads_.find(static_cast<pid_t>(a.thread.tid));
     if (t == nullptr || (a.thread.pid > 0 && a.thread.pid != t->pid)) return errc::no_such_thread;
   }
@@ -196,6 +198,7 @@ std::error_code PtraceTarget::resume_non_stop(std::span<const ResumeAction> acti
   }
   if (state_ == RunState::no_process && current_stop_) post_report(0, {*current_stop_});
   update_run_state();
+  if (threads_.any_running()) no_resumed_told_ = false;
   return {};
 }
 

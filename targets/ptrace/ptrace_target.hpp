@@ -216,6 +216,7 @@ class PtraceTarget final : public Target,
 
   RunState state_ = RunState::no_process;  // in non-stop mode: running while any thread runs
   bool non_stop_ = false;
+  bool no_resumed_told_ = false;  // non-stop: `N` sent, nothing resumed since
   // Non-stop: int3s removed while threads ran. A thread may have executed one just before; its
   // SIGTRAP then belongs to no breakpoint and must be undone, not reported (emptied whenever
   // no thread runs).

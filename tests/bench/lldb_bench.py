@@ -182,7 +182,7 @@ def render(data: dict) -> str:
         lines += ["", "Packets lldb sent per row (one counting session per stub; memory read and register read: "
                   "all samples of that session together):", "", "| row | lldb-server-16 | remora |", "|---|---|---|"]
         for key, label, _ in ROWS:
-            cells = [", ".join(f"`{k}` {v}" for k, v in sorted(data["packets"][stub].get(key, {}).items()))
+            cells = [", ".join(f"`{k}` {v}" for k, v in sorted(data["packets"][stub].get(key, {}).items())) or "none"
                      for stub in ("lldb-server", "remora")]
             lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"

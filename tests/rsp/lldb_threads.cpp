@@ -47,12 +47,18 @@ std::string expedited_at_entry() {
   return out;
 }
 
+// The stack lines at sp that go with an lldb stop (`memory:`): sp's 512-byte line and the next,
+// as far as they read. At the entry sp is 0x7fffffffeff8 and the stack region ends at
+// 0x7ffffffff000, so only sp's line, 512 zero bytes, is readable.
+std::string stack_at_entry() { return "memory:0x7fffffffee00=" + std::string(1024, '0') + ';'; }
+
 }  // namespace
 
 TEST_CASE("lldb's stop reply: every general register, reason, threads and thread-pcs") {
   Transcript t;
   lldb_handshake(t);
-  CHECK(ask(t, "?") == "T05thread:p1.1;" + expedited_at_entry() + "reason:signal;threads:1;thread-pcs:400000;");
+  CHECK(ask(t, "?") == "T05thread:p1.1;" + expedited_at_entry() + stack_at_entry() +
+                          "reason:signal;threads:1;thread-pcs:400000;");
   // A step: reason trace, the new pc in thread-pcs.
   const auto step = ask(t, "vCont;s:p1.1");
   CHECK(step.starts_with("T05thread:p1.1;"));
@@ -72,7 +78,7 @@ TEST_CASE("without QListThreadsInStopReply there are no threads: or thread-pcs: 
   Transcript t;
   REQUIRE(t.ok());
   CHECK(ask(t, "QThreadSuffixSupported") == "OK");
-  CHECK(ask(t, "?") == "T05thread:1;" + expedited_at_entry() + "reason:signal;");
+  CHECK(ask(t, "?") == "T05thread:1;" + expedited_at_entry() + stack_at_entry() + "reason:signal;");
 }
 
 TEST_CASE("gdb's stop reply is unchanged: fp, sp and pc only, no lldb keys") {
@@ -104,6 +110,63 @@ TEST_CASE("jThreadsInfo: JSON with tid, name, reason, signal and the expedited r
   // With no process: an empty list.
   ask(t, "vKill;1");
   CHECK(ask(t, "jThreadsInfo") == "[]");
+}
+
+TEST_CASE("lldb's stop reply carries the stack lines at sp as lldb's expedited memory") {
+  Transcript t;
+  lldb_handshake(t);
+  // What is on the stack goes along: 8 bytes at 0x7fffffffefe0, 0x1e0 into sp's line.
+  CHECK(ask(t, "M7fffffffefe0,8:1122334455667788") == "OK");
+  const auto reply = ask(t, "?");
+  const auto at = reply.find(";memory:0x7fffffffee00=");
+  REQUIRE(at != std::string::npos);
+  const auto bytes = reply.substr(at + 23, reply.find(';', at + 1) - at - 23);
+  CHECK(bytes.size() == 1024);  // 512 bytes: the line above is not mapped
+  CHECK(bytes.substr(0x1e0 * 2, 16) == "1122334455667788");
+  CHECK(bytes.find_first_not_of('0') == 0x1e0 * 2);
+  // With sp in unmapped memory nothing is sent: lldb reads and hears the error itself.
+  CHECK(ask(t, "P7=0010000000000000;thread:p1.1;") == "OK");
+  CHECK(ask(t, "?").find("memory:") == std::string::npos);
+  // A step moves the line with sp: both lines readable now, 1024 bytes.
+  CHECK(ask(t, "P7=00ecffffff7f0000;thread:p1.1;") == "OK");
+  const auto stepped = ask(t, "vCont;s:p1.1");
+  const auto line = stepped.find(";memory:0x7fffffffec00=");
+  REQUIRE(line != std::string::npos);
+  CHECK(stepped.find(';', line + 1) - line - 23 == 2048);
+}
+
+TEST_CASE("jThreadsInfo: once the client reads registers, the stopped thread carries every one") {
+  Transcript t;
+  lldb_handshake(t);
+  CHECK(ask(t, "P28=00112233445566778899aabbccddeeff;thread:p1.1;") == "OK");  // xmm0
+  // A client that only steps gets the general registers: no xmm0.
+  ask(t, "vCont;s:p1.1");
+  auto general = rsp::unescape_binary(ask(t, "jThreadsInfo"));
+  REQUIRE(general);
+  CHECK(test::text_of(*general).find("\"40\":") == std::string::npos);
+  // lldb reads each register it lacks with its own `p` (a register view, `register read --all`):
+  // from the next stop on they all come with jThreadsInfo, and such a read needs no `p`.
+  for (unsigned r = 17; r < 30; ++r) {
+    std::string packet = "p";
+    rsp::append_hex_u64(packet, r);
+    CHECK(!ask(t, packet + ";thread:p1.1;").empty());
+  }
+  ask(t, "vCont;s:p1.1");
+  auto json = rsp::unescape_binary(ask(t, "jThreadsInfo"));
+  REQUIRE(json);
+  const std::string text = test::text_of(*json);
+  auto info = [&t](unsigned regnum) {
+    std::string packet = "qRegisterInfo";
+    rsp::append_hex_u64(packet, regnum);
+    return ask(t, packet);
+  };
+  unsigned described = 0;
+  while (info(described).starts_with("name:")) ++described;
+  CHECK(described == 60);
+  for (unsigned r = 0; r < described; ++r) CHECK(text.find('"' + std::to_string(r) + "\":\"") != std::string::npos);
+  CHECK(text.find("\"40\":\"00112233445566778899aabbccddeeff\"") != std::string::npos);
+  CHECK(text.find("\"24\":\"00000000000000000000\"") != std::string::npos);  // st0: 10 bytes
+  CHECK(text.find("memory") == std::string::npos);  // the stack lines travel in the stop reply
 }
 
 TEST_CASE("qThreadStopInfo: the stop reply of that thread; an unknown thread is an error") {

@@ -118,27 +118,60 @@ TEST_CASE("non-stop: vCtrlC interrupts; N only for a client that offered no-resu
   CHECK(quiet.ask("vStopped") == "OK");
 }
 
-TEST_CASE("non-stop: switching is refused while threads run; malformed QNonStop is refused") {
+TEST_CASE("non-stop: QNonStop:0 stops every thread first (the GDB manual; gdb sends it on each all-stop connect)") {
   ProcessTranscript t;
   enter_non_stop(t);
   t.target().running = true;
-  CHECK(t.ask("QNonStop:0") == "E10");
-  CHECK(t.target().non_stop_on);
   CHECK(t.ask("QNonStop:2") == "E16");
   CHECK(t.ask("QNonStop") == "E16");
-  t.target().running = false;
   CHECK(t.ask("QNonStop:0") == "OK");
+  CHECK(t.target().leaves == 1);
   CHECK(!t.target().non_stop_on);
   CHECK(t.ask("vStopped") == "E26");  // all-stop again
 }
 
-TEST_CASE("non-stop: a client that leaves leaves the process stopped in all-stop mode") {
+TEST_CASE("non-stop: a client that leaves leaves the threads as they are; the next one picks the mode") {
   ProcessTranscript t;
   enter_non_stop(t);
+  t.target().running = true;
   (void)t.stop(stop_of(0x11));
   t.session().on_disconnect();
+  CHECK(t.target().leaves == 0);
+  CHECK(t.target().non_stop_on);
+
+  // Another non-stop client adopts the running target; `?` lists what is stopped.
+  ProcessTranscript::reconnect(t);
+  REQUIRE(t.ask("qSupported:multiprocess+") != "");
+  CHECK(t.ask("QNonStop:1") == "OK");
+  t.target().stopped = {stop_of(0x11)};
+  CHECK(t.ask("?").starts_with("T05thread:p10.11;"));
+  t.session().on_disconnect();
+
+  // An all-stop client: its `?` stops every thread first.
+  ProcessTranscript::reconnect(t);
+  CHECK(t.target().non_stop_on);
+  (void)t.ask("?");  // the fake has no process of its own to report
   CHECK(t.target().leaves == 1);
   CHECK(!t.target().non_stop_on);
+}
+
+TEST_CASE("non-stop: a wildcard resume leaves alone a thread whose stop is still queued") {
+  ProcessTranscript t;
+  enter_non_stop(t);
+  (void)t.stop(stop_of(0x11));  // notified, not yet acknowledged
+  CHECK(t.ask("vCont;c") == "OK");
+  REQUIRE(t.target().resumes.size() == 1);
+  const auto& first = t.target().resumes[0];
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].kind == targets::ResumeKind::stop);
+  CHECK(first[0].thread == targets::ThreadId{0x10, 0x11});
+  CHECK(first[1].kind == targets::ResumeKind::cont);
+  // Named explicitly, it is resumed; once acknowledged, a wildcard takes it too.
+  CHECK(t.ask("vCont;s:p10.11;c") == "OK");
+  CHECK(t.target().resumes[1].size() == 2);
+  CHECK(t.ask("vStopped") == "OK");
+  CHECK(t.ask("vCont;c") == "OK");
+  CHECK(t.target().resumes[2].size() == 1);
 }
 
 TEST_CASE("non-stop: the meter forwards the capability") {

@@ -54,3 +54,28 @@ TEST_CASE("PacketSize X, m and x through one Session: reused buffers carry no ol
   CHECK(t.feed(test::frame("M600002,1:7f")) == "$OK#9a");
   CHECK(test::payload_of(t.feed(test::frame("m600000,4"))) == "61627f" + rsp::to_hex(std::string_view(data).substr(3, 1)));
 }
+
+TEST_CASE("x answers as much as fits in one packet once escaped, whatever the data") {
+  rsp::SessionOptions options;
+  options.packet_size = 0x1000;
+  test::Transcript t(options);
+  REQUIRE(t.ok());
+  // Fills 0x2000 bytes with `c`, 0x400 per X (escaped, that fits the small PacketSize).
+  auto fill = [&t](char c) {
+    const std::string raw(0x400, c);
+    std::string body;
+    rsp::append_escaped(body, std::as_bytes(std::span(raw)));
+    for (std::uint64_t at = 0; at < 0x2000; at += 0x400)
+      REQUIRE(t.feed(test::frame("X" + hex(0x600000 + at) + ",400:" + body)) == "+$OK#9a");
+  };
+  // Plain bytes: PacketSize - 1 of them (lldb asks for far more than half a packet at a time).
+  fill('a');
+  CHECK(test::payload_of(t.feed(test::frame("x600000,2000"))) == std::string(0xfff, 'a'));
+  // Bytes that all need escaping: half as many, and the reply still fits.
+  fill('}');
+  const auto reply = test::payload_of(t.feed(test::frame("x600000,2000")));
+  CHECK(reply.size() <= 0xfff);
+  auto decoded = rsp::unescape_binary(reply);
+  REQUIRE(decoded);
+  CHECK(test::text_of(*decoded) == std::string(0x7ff, '}'));
+}

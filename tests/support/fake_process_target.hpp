@@ -99,6 +99,7 @@ class FakeProcessTarget final : public targets::Target,
   void stop_all_and_leave() override {
     ++leaves;
     non_stop_on = false;
+    running = false;
   }
   std::vector<targets::StopEvent> stopped_threads() override { return stopped; }
 
@@ -189,6 +190,8 @@ class ProcessTranscript {
   }
   bool ok() const { return target_ != nullptr; }
   FakeProcessTarget& target() { return *target_; }
+  // A new client: a fresh Session over the same fake (made on next use).
+  static void reconnect(ProcessTranscript& t) { t.session_.reset(); }
   // The session is made on first use, so a test may configure the fake first.
   rsp::Session& session() {
     if (!session_) session_ = std::make_unique<rsp::Session>(*target_, options_);
