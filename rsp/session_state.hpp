@@ -80,13 +80,20 @@ struct SessionState {
     return options.memory_cache && !non_stop ? static_cast<targets::MemoryAccess&>(*options.memory_cache)
                                              : target.memory();
   }
-  // lldb reads registers one `p` at a time. A client that read more than a few since the last
-  // stop (a register view, `register read --all`) gets every register of the stopped thread in
-  // jThreadsInfo from then on; one that only steps keeps the short form (handlers/lldb_threads.cpp).
+  // lldb reads registers one `p` at a time. A client that read more than a few between two stops
+  // (a register view, `register read --all`) gets every register of the stopped thread in
+  // jThreadsInfo for the next 16 stops (then it needs no `p`, so this cannot tell whether it still
+  // looks; a step loop pays for at most 16 stops); one that only steps keeps the short form
+  // (handlers/lldb_threads.cpp).
   std::uint32_t register_reads_since_stop = 0;
+  std::uint32_t full_register_stops_left = 0;
   bool client_reads_all_registers = false;
   void note_stop_for_register_reads() {
-    client_reads_all_registers = register_reads_since_stop > 8;
+    if (register_reads_since_stop > 8)
+      full_register_stops_left = 16;
+    else if (full_register_stops_left > 0)
+      --full_register_stops_left;
+    client_reads_all_registers = full_register_stops_left > 0;
     register_reads_since_stop = 0;
   }
 

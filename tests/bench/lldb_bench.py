@@ -171,7 +171,9 @@ def render(data: dict) -> str:
                      f"±{sp['remora']:.0f}% | {ratio:.2f}× | {'met' if ratio >= 1.0 else '**NOT met**'} "
                      f"| {best_ref * 1000:.3f} / {best_rem * 1000:.3f} = {best_ref / best_rem:.2f}× |")
     per_read = {k: data.get("packets", {}).get(k, {}).get("regall", {}).get("p", 0) / data["inner"] for k in s}
-    if all(per_read.values()):
+    # Only while both stubs need about as many `p` per read: once remora sends every register with
+    # the stop (after the client's first full read) the per-packet figure means nothing.
+    if all(per_read.values()) and per_read["remora"] >= per_read["lldb-server"] / 2:
         # The two stubs do not offer the same registers (remora also shows the AVX-512 state of
         # this CPU), so `register read --all` costs a different number of `p` round trips.
         ref, rem = (statistics.median(s[k]["regall"]) / per_read[k] for k in ("lldb-server", "remora"))

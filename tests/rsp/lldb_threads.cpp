@@ -167,6 +167,11 @@ TEST_CASE("jThreadsInfo: once the client reads registers, the stopped thread car
   CHECK(text.find("\"40\":\"00112233445566778899aabbccddeeff\"") != std::string::npos);
   CHECK(text.find("\"24\":\"00000000000000000000\"") != std::string::npos);  // st0: 10 bytes
   CHECK(text.find("memory") == std::string::npos);  // the stack lines travel in the stop reply
+  // A client that reads no register for 16 stops (a step loop) is back to the general ones.
+  for (int i = 0; i < 16; ++i) ask(t, "vCont;s:p1.1");
+  auto later = rsp::unescape_binary(ask(t, "jThreadsInfo"));
+  REQUIRE(later);
+  CHECK(test::text_of(*later).find("\"40\":") == std::string::npos);
 }
 
 TEST_CASE("qThreadStopInfo: the stop reply of that thread; an unknown thread is an error") {
