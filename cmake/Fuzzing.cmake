@@ -48,8 +48,10 @@ function(remora_fuzz_library name)
 endfunction()
 
 # remora_fuzzer(NAME SOURCES...): a libFuzzer binary over the instrumented libraries.
+# Each links asan_options.cpp: a smaller ASan quarantine, which roughly doubles the executions per
+# second (see that file).
 function(remora_fuzzer name)
-  add_executable(${name} ${ARGN})
+  add_executable(${name} ${ARGN} ${PROJECT_SOURCE_DIR}/tests/fuzz/asan_options.cpp)
   target_link_libraries(${name} PRIVATE remora_fuzz_core remora_fuzz_flags remora_warnings)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()

@@ -37,11 +37,18 @@ StopEvent stop_for(Outcome outcome) {
   return stop_at_thread(gdb_signal::int_, StopReason::interrupt);
 }
 
+// Every emulated target describes the same machine. Building the description (the register table
+// and all its XML) was two thirds of making a target, which the session fuzzer does per input.
+const TargetDescription& shared_description() {
+  static const TargetDescription description = amd64_description({.linux_regs = true, .segments_base = true});
+  return description;
+}
+
 class EmulatedTarget final : public Target, private MemoryAccess, private RegisterAccess, private MemoryRegions {
  public:
   EmulatedTarget(Layout layout, Post post)
       : space_(std::move(layout.space)),
-        desc_(amd64_description({.linux_regs = true, .segments_base = true})),
+        desc_(shared_description()),
         regs_(desc_),
         monitor_(space_),
         post_(std::move(post)) {
@@ -137,7 +144,7 @@ class EmulatedTarget final : public Target, private MemoryAccess, private Regist
 
   AddressSpace space_;
   RegionAllocator allocator_{space_};  // lldb's _M / _m: new regions in the gaps
-  TargetDescription desc_;
+  const TargetDescription& desc_;  // never changes: shared by every emulated target
   RegisterFile regs_;
   BreakpointTable breakpoints_;
   Monitor monitor_;

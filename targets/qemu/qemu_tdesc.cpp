@@ -147,7 +147,9 @@ void enrich_from_amd64(TargetDescription& desc) {
   all.avx = true;
   all.avx512 = true;
   all.pkeys = true;
-  const TargetDescription table = amd64_description(all);
+  // Built once: the full table with all its XML cost more than the rest of a QEMU description's
+  // parsing, and the qemu_replies fuzzer enriches one description per input.
+  static const TargetDescription table = amd64_description(all);
   for (auto& r : desc.registers) {
     const RegisterInfo* known = find_register(table, r.name);
     if (!known) {
