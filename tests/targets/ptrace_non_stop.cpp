@@ -112,3 +112,34 @@ TEST_CASE("ptrace non-stop: `t` stops one thread while the others run; vCtrlC re
   CHECK(d.log.stops.size() == reports);
   for (const auto& t : d.target->threads()) CHECK(task_state(d.pid, static_cast<pid_t>(t.tid)) == 't');
 }
+
+TEST_CASE("ptrace non-stop: with thread events on, each new thread and each exit is reported alone") {
+  Debuggee d(Debuggee::launching("threads"));
+  run_to_announce(d);
+  d.target->set_reported_events({.fork = false, .vfork = false, .exec = false, .threads = true});
+  REQUIRE(d.target->non_stop()->set_non_stop(true) == std::error_code{});
+  REQUIRE(d.target->resume(std::vector{action(ResumeKind::cont)}) == std::error_code{});
+  int created = 0, exited = 0;
+  std::optional<StopEvent> end;
+  std::size_t seen = d.log.stops.size();
+  for (int i = 0; i < 40 && !end; ++i) {
+    if (seen == d.log.stops.size()) REQUIRE_MESSAGE(d.wait(), "created " << created << ", exited " << exited);
+    const StopEvent stop = d.log.stops[seen++];
+    if (stop.kind != StopKind::stopped) {
+      end = stop;
+    } else if (stop.reason == StopReason::thread_created) {
+      ++created;
+      // The new thread waits stopped for the client; the one that made it runs on meanwhile.
+      CHECK(task_state(d.pid, static_cast<pid_t>(stop.thread.tid)) == 't');
+      REQUIRE(d.target->resume(std::vector{action(ResumeKind::cont, stop.thread)}) == std::error_code{});
+    } else if (stop.reason == StopReason::thread_exited) {
+      ++exited;
+    } else {
+      FAIL("unexpected stop, reason " << static_cast<int>(stop.reason));
+    }
+  }
+  CHECK(created == 4);
+  CHECK(exited == 4);
+  REQUIRE(end);
+  CHECK(end->kind == StopKind::exited);
+}
