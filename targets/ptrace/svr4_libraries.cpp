@@ -7,6 +7,8 @@
 #include <cstring>
 #include <optional>
 
+#include "targets/api/xml_text.hpp"
+
 namespace remora::targets::ptrace {
 namespace {
 
@@ -63,19 +65,6 @@ Addr r_debug_address(MemoryAccess& memory, Addr dynamic) {
   return 0;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-}
-
 void append_hex(std::string& out, Addr value) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
@@ -115,7 +104,7 @@ std::string svr4_library_list(MemoryAccess& memory, std::string_view auxv) {
     const std::string name = n == 0 ? std::string{} : read_c_string(memory, *l_name);
     if (!name.empty()) {
       out += "<library name=\"";
-      append_escaped(out, name);
+      append_xml_escaped(out, name);
       out += "\" lm=\"";
       append_hex(out, lm);
       out += "\" l_addr=\"";

@@ -102,9 +102,9 @@ class Record:
 class MiSession:
     """gdb --interpreter=mi3 over pipes; a thread collects its records."""
 
-    def __init__(self, sc: Scenario):
-        log = sc._log("gdb-mi")
-        self.proc = sc.popen([harness.GDB, "-nx", "-q", "--interpreter=mi3"], stdin=subprocess.PIPE,
+    def __init__(self, sc: Scenario, interpreter: str = "mi3", log_name: str = "gdb-mi"):
+        log = sc._log(log_name)
+        self.proc = sc.popen([harness.GDB, "-nx", "-q", f"--interpreter={interpreter}"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=sc.dir)
         self.records: list[Record] = []
         self._cond = threading.Condition()

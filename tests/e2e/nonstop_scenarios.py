@@ -226,6 +226,14 @@ def mi_connect_to_breakpoint(sc: Scenario, r: Remora, mi: CdtMi) -> dict[str, st
     return ids
 
 
+def continue_worker0_alone(mi: CdtMi, t0: str, reader: str) -> None:
+    """-exec-continue --thread for worker0: it alone runs (its counter moves, the others' do not)."""
+    start = mi.mark()
+    mi.cmd(f"-exec-continue --thread {t0}", "running")
+    mi.running(t0, start)
+    counters_moved(lambda: mi.counters(reader), running={0})
+
+
 def s_ns_mi_cdt(sc: Scenario) -> None:
     """CDT's non-stop session: mi-async + non-stop, -exec-continue --all, a breakpoint stop of one
     thread, -exec-interrupt/-exec-continue --thread N on others, *running/*stopped per thread,
@@ -257,20 +265,14 @@ def s_ns_mi_cdt(sc: Scenario) -> None:
             mi.stopped(ids[name], start, "signal-received")
     check(all(state == "stopped" for _, state in mi.threads().values()), f"all stopped: {mi.threads()}")
     mi.cmd("-break-delete")
-    start = mi.mark()
-    mi.cmd(f"-exec-continue --thread {t0}", "running")
-    mi.running(t0, start)
-    counters_moved(lambda: mi.counters(w1), running={0})
+    continue_worker0_alone(mi, t0, w1)
     # A breakpoint inserted while worker0 runs (and the others are stopped) is hit by it.
     start = mi.mark()
     mi.cmd("-break-insert hit_me")
     rec = mi.stopped(t0, start, "breakpoint-hit")
     check(rec.data.get("frame", {}).get("func") == "hit_me", f"worker0 stopped in hit_me: {rec.line}")
     mi.cmd("-break-delete")
-    start = mi.mark()
-    mi.cmd(f"-exec-continue --thread {t0}", "running")
-    mi.running(t0, start)
-    counters_moved(lambda: mi.counters(w1), running={0})
+    continue_worker0_alone(mi, t0, w1)
     start = mi.mark()
     mi.cmd(f"-exec-interrupt --thread {t0}")
     mi.stopped(t0, start, "signal-received")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 import time
 from typing import Callable
 
@@ -149,16 +148,8 @@ def sample(cli: Cli, running: set[int]) -> None:
 class CdtMi(MiSession):
     """MiSession (mi_scenarios.py) on `--interpreter=mi2`, the interpreter CDT starts gdb with."""
 
-    def __init__(self, sc: Scenario):  # noqa: super().__init__ would start an mi3 gdb
-        log = sc._log("gdb-mi2")
-        self.proc = sc.popen([harness.GDB, "-nx", "-q", "--interpreter=mi2"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=sc.dir)
-        self.records: list[Record] = []
-        self._cond = threading.Condition()
-        self._closed = False
-        self._log = open(log, "w", encoding="utf-8", errors="replace")
-        self._token = 100
-        threading.Thread(target=self._read, daemon=True).start()
+    def __init__(self, sc: Scenario):
+        super().__init__(sc, interpreter="mi2", log_name="gdb-mi2")
 
     def async_records(self, cls: str, start: int) -> list[Record]:
         with self._cond:
