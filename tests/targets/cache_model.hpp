@@ -5,11 +5,13 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "targets/api/errors.hpp"
 #include "targets/cache/memory_cache.hpp"
 
 namespace remora::targets::test::model {
@@ -79,5 +81,32 @@ std::vector<Op> shrink(Fixture& fx, const Options& options, std::vector<Op> ops)
 // Runs `sequences` seeded sequences; returns the first failure (seed, shrunk sequence, why) or "".
 std::string run_many(Fixture& fx, const Options& options, std::uint64_t first_seed, std::size_t sequences,
                      RunTotals& totals);
+
+// The reference backends' model: known segments of bytes; anything else is unmapped.
+struct SegmentMemory : MemoryAccess {
+  std::map<Addr, std::vector<std::byte>> segments;
+  std::byte* at(Addr a) {
+    auto it = segments.upper_bound(a);
+    if (it == segments.begin()) return nullptr;
+    --it;
+    return a - it->first < it->second.size() ? &it->second[a - it->first] : nullptr;
+  }
+  Transfer read_virtual(Addr addr, std::span<std::byte> out) override {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      auto* p = at(addr + i);
+      if (!p) return {i, make_error_code(errc::unmapped)};
+      out[i] = *p;
+    }
+    return {out.size(), {}};
+  }
+  Transfer write_virtual(Addr addr, std::span<const std::byte> data) override {
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      auto* p = at(addr + i);
+      if (!p) return {i, make_error_code(errc::unmapped)};
+      *p = data[i];
+    }
+    return {data.size(), {}};
+  }
+};
 
 }  // namespace remora::targets::test::model

@@ -25,33 +25,6 @@ namespace {
 
 using model::Fixture;
 
-// The reference: known segments of bytes; anything else is unmapped.
-struct Segments : MemoryAccess {
-  std::map<Addr, std::vector<std::byte>> segments;
-  std::byte* at(Addr a) {
-    auto it = segments.upper_bound(a);
-    if (it == segments.begin()) return nullptr;
-    --it;
-    return a - it->first < it->second.size() ? &it->second[a - it->first] : nullptr;
-  }
-  Transfer read_virtual(Addr addr, std::span<std::byte> out) override {
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      auto* p = at(addr + i);
-      if (!p) return {i, make_error_code(errc::unmapped)};
-      out[i] = *p;
-    }
-    return {out.size(), {}};
-  }
-  Transfer write_virtual(Addr addr, std::span<const std::byte> data) override {
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      auto* p = at(addr + i);
-      if (!p) return {i, make_error_code(errc::unmapped)};
-      *p = data[i];
-    }
-    return {data.size(), {}};
-  }
-};
-
 struct Stops : StopListener {
   std::optional<StopEvent> last;
   void on_stop(const StopEvent& e) override { last = e; }
@@ -61,7 +34,7 @@ struct QemuWorld {
   asio::io_context io;
   Stops stops;
   std::unique_ptr<qemu::QemuTarget> target;
-  Segments reference;
+  model::SegmentMemory reference;
   std::map<Addr, std::vector<std::byte>> initial;
   Addr counter = 0;
   Fixture fx;
