@@ -30,7 +30,7 @@ struct RawArgs {
   std::string on_disconnect;
   std::string cache;
   std::string vfile;
-  std::string qemu_binary, qemu_timeout;
+  std::string qemu_binary, qemu_timeout, qemu_memory;
   bool disable_randomization = false, no_disable_randomization = false;
   bool startup_with_shell = false, no_startup_with_shell = false;
   bool debug = false, remote_debug = false;
@@ -101,6 +101,10 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
       ->type_name("SECONDS");
   app.add_flag("--qemu-monitor", o.qemu.monitor, "Pass unknown monitor commands to QEMU's monitor (HMP)")
       ->disable_flag_override();
+  app.add_option("--qemu-memory", raw.qemu_memory,
+                 "How --target qemu-user moves guest memory: host (default: /proc/QEMUPID/mem in pages "
+                 "QEMU's gdbstub allows, falling back to it) or gdbstub (every byte through QEMU's gdbstub)")
+      ->type_name("host|gdbstub");
   app.add_option("--cache", raw.cache, "The memory cache (default auto: on where it pays)")->type_name("on|off|auto");
   app.add_option("--vfile", raw.vfile,
                  "vFile host file access: confined (default: the program's own files, read-only), open, off")
@@ -169,6 +173,13 @@ std::optional<UsageError> convert_qemu_options(const RawArgs& raw, Options& o) {
       return UsageError{"bad --qemu-timeout '" + raw.qemu_timeout + "': expected seconds (0 < S <= 3600)"};
     o.qemu.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000 + 0.5));
   }
+  if (raw.qemu_memory == "gdbstub") {
+    o.qemu.host_memory = false;
+  } else if (!raw.qemu_memory.empty() && raw.qemu_memory != "host") {
+    return UsageError{"bad --qemu-memory '" + raw.qemu_memory + "': expected host or gdbstub"};
+  }
+  if (!raw.qemu_memory.empty() && o.target != TargetKind::qemu_user)
+    return UsageError{"--qemu-memory needs --target qemu-user"};
   const bool qemu = o.target == TargetKind::qemu || o.target == TargetKind::qemu_user;
   if (!qemu && (!raw.qemu_binary.empty() || !raw.qemu_timeout.empty() || o.qemu.monitor))
     return UsageError{"--qemu, --qemu-timeout and --qemu-monitor need --target qemu:... or qemu-user"};

@@ -52,6 +52,7 @@ struct QemuCliOptions {
   std::string binary = "qemu-x86_64";
   std::chrono::milliseconds timeout{5000};  // --qemu-timeout SECONDS (fractions allowed: 0.5)
   bool monitor = false;    // --qemu-monitor: qRcmd reaches QEMU's monitor
+  bool host_memory = true;  // --qemu-memory host|gdbstub
 };
 
 // How PROG is started (gdbserver's --wrapper, --[no-]disable-randomization,

@@ -53,6 +53,7 @@ std::expected<BuiltTarget, std::string> build_qemu(asio::io_context& io, const O
   q::QemuOptions qemu;
   qemu.timeout = options.qemu.timeout;
   qemu.monitor_passthrough = options.qemu.monitor;
+  qemu.host_memory = options.qemu.host_memory;
   if (options.target == TargetKind::qemu_user) {
     q::UserLaunch launch;
     launch.qemu = options.qemu.binary;

@@ -36,7 +36,9 @@ bool parse_line(std::string_view line, MapEntry& e) {
   e.readable = perms[0] == 'r';
   e.writable = perms[1] == 'w';
   e.shared = perms[3] == 's';
-  next_field(line);  // offset
+  auto offset = next_field(line);
+  if (offset.empty() || std::from_chars(offset.data(), offset.data() + offset.size(), e.offset, 16).ec != std::errc{})
+    return false;
   next_field(line);  // device
   auto inode = next_field(line);
   if (inode.empty() || std::from_chars(inode.data(), inode.data() + inode.size(), e.inode).ec != std::errc{})
@@ -46,7 +48,9 @@ bool parse_line(std::string_view line, MapEntry& e) {
   return true;
 }
 
-std::string read_file(const std::string& path) {
+}  // namespace
+
+std::string read_proc_file(const std::string& path) {
   std::string out;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return out;
@@ -63,8 +67,6 @@ std::string read_file(const std::string& path) {
   ::close(fd);
   return out;
 }
-
-}  // namespace
 
 std::vector<MapEntry> parse_proc_maps(std::string_view text) {
   std::vector<MapEntry> out;
@@ -92,7 +94,7 @@ void ProcMapsHint::load() {
   loaded_ = true;
   const int pid = pid_ ? pid_() : 0;
   if (pid <= 0) return;
-  maps_ = parse_proc_maps(read_file("/proc/" + std::to_string(pid) + "/maps"));
+  maps_ = parse_proc_maps(read_proc_file("/proc/" + std::to_string(pid) + "/maps"));
 }
 
 WritableHint ProcMapsHint::hint(Addr addr, std::size_t length) {

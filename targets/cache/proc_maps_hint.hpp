@@ -20,6 +20,7 @@ struct MapEntry {
   bool readable = false;
   bool writable = false;
   bool shared = false;
+  Addr offset = 0;  // into the mapped file
   unsigned long inode = 0;
   std::string path;  // "" for anonymous memory, "[heap]", "/dev/shm/x", "/SYSV00000000 (deleted)"
 };
@@ -27,6 +28,8 @@ struct MapEntry {
 // Lines that do not parse are skipped (the format is the kernel's, but be strict about it).
 std::vector<MapEntry> parse_proc_maps(std::string_view text);
 WriteBackPolicy write_back_policy(const MapEntry& entry);
+// A whole /proc file ("" if it cannot be read).
+std::string read_proc_file(const std::string& path);
 
 class ProcMapsHint final : public HintSource {
  public:

@@ -105,6 +105,8 @@ void QemuMemory::prove(Addr addr, std::size_t length) {
 
 void QemuMemory::ran() {
   forget_proofs();
+  probed_.clear();
+  if (host_) host_->ran();
   guess_ = first_read_;
   first_read_.reset();
   prefetched_.reset();
@@ -118,7 +120,13 @@ std::optional<std::string> QemuMemory::guess_packet() const {
 void QemuMemory::take_guess(const Reply& reply) {
   if (!guess_) return;
   prefetch_.resize(guess_->length);
-  if (!take_read(reply, prefetch_)) prefetched_ = guess_;
+  if (take_read(reply, prefetch_)) return;
+  prefetched_ = guess_;
+  // QEMU read it: its pages are readable in this stop (guesses never cross a page).
+  probed_[guess_->addr / limits_.page_size] = {};
+  std::byte host[1];
+  if (host_view_active() && !prefetch_.empty() && (host_->read(guess_->addr, host) != 1 || host[0] != prefetch_[0]))
+    host_stats_.disabled = true;
 }
 
 Transfer QemuMemory::read_virtual(Addr addr, std::span<std::byte> out) {
@@ -130,6 +138,135 @@ Transfer QemuMemory::read_virtual(Addr addr, std::span<std::byte> out) {
     std::copy_n(prefetch_.begin() + static_cast<std::ptrdiff_t>(addr - prefetched_->addr), out.size(), out.begin());
     return {out.size(), {}};
   }
+  if (host_view_active()) return read_through_host(addr, out);
+  return read_through_qemu(addr, out);
+}
+
+Transfer QemuMemory::write_virtual(Addr addr, std::span<const std::byte> data) {
+  prefetched_.reset();
+  if (host_view_active()) return write_through_host(addr, data);
+  return write_through_qemu(addr, data);
+}
+
+std::error_code QemuMemory::probe_pages(Addr addr, std::size_t size) {
+  if (size == 0) return {};
+  const Addr ps = limits_.page_size;
+  const Addr last = (addr + (size - 1) < addr ? ~Addr{0} : addr + (size - 1)) / ps;
+  const std::size_t window = batch_ ? std::max<std::size_t>(pipeline_.read_window, 1) : 1;
+  if (probed_.size() > max_proven_pages) probed_.clear();
+  Addr pg = addr / ps;
+  for (;;) {
+    std::vector<Addr> pages;
+    std::vector<std::string> packets;
+    for (; pg <= last && pages.size() < window; ++pg) {
+      auto known = probed_.find(pg);
+      if (known != probed_.end()) {
+        if (known->second) return {};  // unreadable: nothing after it matters
+        if (pg == last) break;
+        continue;
+      }
+      const Addr at = std::max(addr, pg * ps);
+      pages.push_back(pg);
+      packets.push_back(read_packet(at, 1));
+      if (pg == last) break;
+    }
+    if (pages.empty()) return {};
+    auto replies = send(packets);
+    host_stats_.probes += pages.size();
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      const Addr at = std::max(addr, pages[i] * ps);
+      std::byte by[1];
+      auto ec = take_read(replies[i], by);
+      if (is_link_error(ec)) return ec;
+      probed_[pages[i]] = ec;
+      if (ec) return {};
+      // The same byte from the host: if it differs, the host view is not this guest's memory.
+      std::byte host[1];
+      if (host_->read(at, host) != 1 || host[0] != by[0]) {
+        host_stats_.disabled = true;
+        return {};
+      }
+    }
+    if (pages.back() == last) return {};
+    pg = pages.back() + 1;
+  }
+}
+
+Transfer QemuMemory::read_through_host(Addr addr, std::span<std::byte> out) {
+  const Addr ps = limits_.page_size;
+  Transfer t;
+  if (auto ec = probe_pages(addr, out.size())) {
+    t.error = ec;
+    return t;
+  }
+  if (host_stats_.disabled) return read_through_qemu(addr, out);
+  // The readable run from addr: pages QEMU read in this stop.
+  std::size_t run = 0;
+  std::error_code stop;
+  while (run < out.size()) {
+    const Addr at = addr + run;
+    auto known = probed_.find(at / ps);
+    if (known == probed_.end()) break;  // the probe table overflowed: QEMU takes the rest
+    if (known->second) {
+      stop = known->second;
+      break;
+    }
+    run += chunk_at(at, out.size() - run, ~std::size_t{0});
+  }
+  t.bytes = host_->read(addr, out.first(run));
+  host_stats_.bytes_read += t.bytes;
+  if (t.bytes < run || (run < out.size() && !stop)) {
+    // The host refused what QEMU allows (or nothing is known past here): QEMU takes the rest.
+    Transfer rest = read_through_qemu(addr + t.bytes, out.subspan(t.bytes));
+    t.bytes += rest.bytes;
+    t.error = rest.error;
+    return t;
+  }
+  t.error = stop;
+  return t;
+}
+
+Transfer QemuMemory::write_through_host(Addr addr, std::span<const std::byte> data) {
+  const Addr ps = limits_.page_size;
+  Transfer t;
+  if (auto ec = probe_pages(addr, data.size())) {
+    t.error = ec;
+    return t;
+  }
+  if (host_stats_.disabled) return write_through_qemu(addr, data);
+  while (t.bytes < data.size()) {
+    // A run of pages QEMU read and the host can write: straight in.
+    std::size_t run = 0;
+    while (t.bytes + run < data.size()) {
+      const Addr at = addr + t.bytes + run;
+      const std::size_t n = chunk_at(at, data.size() - t.bytes - run, ~std::size_t{0});
+      auto known = probed_.find(at / ps);
+      if (known == probed_.end() || known->second || !host_->host_writable(at, n)) break;
+      run += n;
+    }
+    if (run > 0) {
+      const std::size_t n = host_->write(addr + t.bytes, data.subspan(t.bytes, run));
+      host_stats_.bytes_written += n;
+      if (n > 0) prove(addr + t.bytes, n);
+      t.bytes += n;
+      if (n == run) continue;
+    }
+    // Then one page through QEMU: read-only, translated code, or unknown — QEMU decides (and
+    // drops its translations of the page); a refusal ends the write at QEMU's exact boundary.
+    const Addr at = addr + t.bytes;
+    const std::size_t n = chunk_at(at, data.size() - t.bytes, ~std::size_t{0});
+    host_stats_.pages_through_qemu++;
+    Transfer part = write_through_qemu(at, data.subspan(t.bytes, n));
+    t.bytes += part.bytes;
+    if (part.bytes < n) {
+      t.error = part.error;
+      return t;
+    }
+  }
+  return t;
+}
+
+Transfer QemuMemory::read_through_qemu(Addr addr, std::span<std::byte> out) {
   std::size_t window = batch_ ? std::max<std::size_t>(pipeline_.read_window, 1) : 1;
   // A pipelined request after a failing one has already been sent: only where reading more
   // than asked is harmless (never a device register in system mode).
@@ -189,8 +326,7 @@ std::vector<QemuMemory::Piece> QemuMemory::plan_writes(Addr addr, std::size_t of
   return pieces;
 }
 
-Transfer QemuMemory::write_virtual(Addr addr, std::span<const std::byte> data) {
-  prefetched_.reset();
+Transfer QemuMemory::write_through_qemu(Addr addr, std::span<const std::byte> data) {
   Transfer t;
   while (t.bytes < data.size()) {
     auto pieces = plan_writes(addr, t.bytes, data.size());

@@ -6,8 +6,10 @@
 // narrowed by halving, so the prefix that landed is known to the byte. Free of I/O: requests go through a callback (the link, or a fake in tests).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -41,6 +43,31 @@ struct Pipeline {
   std::function<bool(Addr, std::size_t)> may_read_ahead;  // empty: everywhere
 };
 
+// The guest's memory seen from outside QEMU (qemu-user: /proc/QEMUPID/mem at guest address +
+// guest_base; qemu_host_memory.hpp). QEMU stays the judge of what the guest may access: remora
+// moves bytes this way only in pages QEMU has just shown readable (a 1-byte `m`), and writes this
+// way only where QEMU's own host mapping is writable as well (QEMU write-protects a page when it
+// translates code from it, so a writable host page holds no translated code that a write would
+// leave stale); everything else goes through `M`, which invalidates what QEMU translated.
+class HostView {
+ public:
+  virtual ~HostView() = default;
+  // How many bytes moved from the start (fewer: the host refused the rest).
+  virtual std::size_t read(Addr guest, std::span<std::byte> out) = 0;
+  virtual std::size_t write(Addr guest, std::span<const std::byte> data) = 0;
+  // QEMU's host mapping of [guest, guest+length) is writable as of this stop.
+  virtual bool host_writable(Addr guest, std::size_t length) = 0;
+  virtual void ran() = 0;  // the guest ran: QEMU's mappings may have changed
+};
+
+struct HostViewStats {
+  std::uint64_t bytes_read = 0;     // moved through the host view
+  std::uint64_t bytes_written = 0;
+  std::uint64_t probes = 0;         // 1-byte `m` that proved a page readable (or not)
+  std::uint64_t pages_through_qemu = 0;  // written with `M` (not writable on the host side)
+  bool disabled = false;            // a probe's byte differed from the host's: never used again
+};
+
 class QemuMemory final : public MemoryAccess {
  public:
   using Reply = std::expected<std::string, std::error_code>;
@@ -54,6 +81,10 @@ class QemuMemory final : public MemoryAccess {
   void set_limits(MemoryLimits limits) { limits_ = limits; }
   const MemoryLimits& limits() const { return limits_; }
   void set_pipeline(Pipeline p) { pipeline_ = std::move(p); }
+  // nullptr: everything through QEMU. The view must outlive this object or be reset first.
+  void set_host_view(HostView* view) { host_ = view; }
+  bool host_view_active() const { return host_ != nullptr && !host_stats_.disabled; }
+  const HostViewStats& host_stats() const { return host_stats_; }
   // The guest ran: no page is known writable any more.
   void forget_proofs() { proven_.clear(); }
   // A guess for the next stop: the first read of this stop (gdb looks at the same stack bytes
@@ -84,12 +115,25 @@ class QemuMemory final : public MemoryAccess {
   // `data` did not go in whole: how long a prefix of it can be written (and was)?
   Transfer narrow(Addr addr, std::span<const std::byte> data, std::error_code first_error);
   std::size_t chunk_at(Addr addr, std::size_t left, std::size_t max) const;
+  // Through QEMU's `m`/`M` only.
+  Transfer read_through_qemu(Addr addr, std::span<std::byte> out);
+  Transfer write_through_qemu(Addr addr, std::span<const std::byte> data);
+  // Through the host view where QEMU allows it (see HostView).
+  Transfer read_through_host(Addr addr, std::span<std::byte> out);
+  Transfer write_through_host(Addr addr, std::span<const std::byte> data);
+  // Probes (pipelined) every page of [addr, addr+size) not yet known this stop; a link error
+  // comes back as the error. Afterwards probed_ knows each page up to the first unreadable one.
+  std::error_code probe_pages(Addr addr, std::size_t size);
 
   Request request_;
   Batch batch_;
   MemoryLimits limits_;
   Pipeline pipeline_;
   std::set<Addr> proven_;  // page numbers an `M` succeeded in during this stop
+  HostView* host_ = nullptr;
+  HostViewStats host_stats_;
+  // Page numbers QEMU was asked to read during this stop: no error = readable.
+  std::map<Addr, std::error_code> probed_;
   struct Range {
     Addr addr = 0;
     std::size_t length = 0;

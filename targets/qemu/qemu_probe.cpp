@@ -4,6 +4,8 @@
 
 #include "rsp/codec.hpp"
 #include "targets/api/errors.hpp"
+#include "targets/cache/proc_maps_hint.hpp"
+#include "targets/qemu/qemu_host_memory.hpp"
 #include "targets/qemu/qemu_target.hpp"
 #include "targets/qemu/qemu_tdesc.hpp"
 
@@ -35,11 +37,11 @@ bool has_feature(std::string_view reply, std::string_view name) {
 
 }  // namespace
 
-std::expected<std::string, std::string> QemuTarget::read_annex(std::string_view annex) {
+std::expected<std::string, std::string> QemuTarget::read_xfer(std::string_view object, std::string_view annex) {
   std::string doc;
   const std::size_t chunk = features_.packet_size > 16 ? features_.packet_size - 8 : 8;
   for (;;) {
-    std::string packet = "qXfer:features:read:" + std::string(annex) + ":";
+    std::string packet = "qXfer:" + std::string(object) + ":read:" + std::string(annex) + ":";
     rsp::append_hex_u64(packet, doc.size());
     packet += ',';
     rsp::append_hex_u64(packet, chunk);
@@ -54,9 +56,9 @@ std::expected<std::string, std::string> QemuTarget::read_annex(std::string_view 
 }
 
 std::expected<void, std::string> QemuTarget::load_description() {
-  auto root = read_annex("target.xml");
+  auto root = read_xfer("features", "target.xml");
   if (!root) return std::unexpected("cannot read QEMU's target.xml: " + root.error());
-  auto flat = flatten_includes(*root, [this](std::string_view name) { return read_annex(name); });
+  auto flat = flatten_includes(*root, [this](std::string_view name) { return read_xfer("features", name); });
   if (!flat) return std::unexpected("QEMU's target description: " + flat.error());
   auto desc = parse_description(*flat);
   if (!desc) return std::unexpected("QEMU's target description: " + desc.error());
@@ -129,6 +131,7 @@ std::expected<void, std::string> QemuTarget::probe() {
     (void)request("z2,0,1");
   }
   if (features_.system_mode) probe_system();
+  if (launched_ && !features_.system_mode && options_.host_memory) attach_host_memory();
   refresh_threads();
   auto stop = request("?");
   if (!stop) return std::unexpected("QEMU did not answer '?': " + link_.death());
@@ -146,6 +149,42 @@ std::expected<void, std::string> QemuTarget::probe() {
     }
   }
   return {};
+}
+
+// qemu-user's guest memory straight from QEMU's process (qemu_host_memory.hpp), once a
+// guest_base is found under which the host shows the same bytes as QEMU's `m`; else QEMU's
+// gdbstub moves every byte, as before. Why not is kept for monitor qemu-stats.
+void QemuTarget::attach_host_memory() {
+  auto fail = [this](std::string why) { host_memory_note_ = "off: " + std::move(why); };
+  auto elf = read_elf_facts(options_.launch->program);
+  if (!elf) return fail("cannot read the program's ELF header");
+  auto auxv = read_xfer("auxv", "");
+  if (!auxv) return fail("no auxv from QEMU: " + auxv.error());
+  auto phdr = auxv_value(*auxv, elf->word, 3 /* AT_PHDR */);
+  if (!phdr) return fail("no AT_PHDR in the guest's auxv");
+  const std::size_t length = static_cast<std::size_t>(std::min<Addr>(64, options_.page_size - *phdr % options_.page_size));
+  std::vector<std::byte> qemu_bytes(length);
+  std::string packet = "m";
+  rsp::append_hex_u64(packet, *phdr);
+  packet += ',';
+  rsp::append_hex_u64(packet, length);
+  auto reply = request(packet);
+  if (!reply || !rsp::decode_hex_into(*reply, qemu_bytes))
+    return fail("QEMU did not read the program headers");
+  const std::string maps = cache::read_proc_file("/proc/" + std::to_string(launched_->pid) + "/maps");
+  for (Addr base : guest_base_candidates(maps, options_.launch->program, *phdr, elf->phoff)) {
+    auto view = ProcGuestMemory::open(launched_->pid, base);
+    if (!view) return fail(view.error());
+    std::vector<std::byte> host_bytes(length);
+    if ((*view)->read(*phdr, host_bytes) != length || host_bytes != qemu_bytes) continue;
+    host_memory_ = std::move(*view);
+    memory_.set_host_view(host_memory_.get());
+    std::string hex;
+    rsp::append_hex_u64(hex, base);
+    host_memory_note_ = "on: /proc/" + std::to_string(launched_->pid) + "/mem, guest_base 0x" + hex;
+    return;
+  }
+  fail("no guest_base shows QEMU's bytes");
 }
 
 }  // namespace remora::targets::qemu

@@ -265,7 +265,12 @@ std::optional<std::string> QemuTarget::run(std::string_view command_line, std::e
            std::to_string(s.bytes_received) + "\nlargest-request " + std::to_string(s.largest_request) +
            "\nround-trips " + std::to_string(s.round_trips) +
            "\nqemu-packet-size " + std::to_string(features_.packet_size) + "\nwatchpoints " +
-           (features_.watchpoints ? "yes" : "no") + "\n";
+           (features_.watchpoints ? "yes" : "no") + "\nhost-memory " +
+           (memory_.host_stats().disabled ? "off: a probe differed from the host's byte" : host_memory_note_) +
+           "\nhost-bytes-read " + std::to_string(memory_.host_stats().bytes_read) + "\nhost-bytes-written " +
+           std::to_string(memory_.host_stats().bytes_written) + "\nhost-page-probes " +
+           std::to_string(memory_.host_stats().probes) + "\nhost-pages-through-qemu " +
+           std::to_string(memory_.host_stats().pages_through_qemu) + "\n";
   }
   if (!options_.monitor_passthrough) return std::nullopt;
   if (running_) {

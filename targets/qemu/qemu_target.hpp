@@ -29,6 +29,7 @@ struct QemuOptions {
   std::chrono::milliseconds timeout{5000};  // for every request to QEMU (and for connecting)
   std::size_t page_size = 0x1000;
   bool monitor_passthrough = false;   // --qemu-monitor: qRcmd reaches QEMU's monitor
+  bool host_memory = true;  // qemu-user: guest memory through /proc/QEMUPID/mem where QEMU allows
 };
 
 // What the probe found out about this QEMU (tests and `monitor qemu-stats` show it).
@@ -114,7 +115,8 @@ class QemuTarget final : public Target,
 
   // Probing (qemu_probe.cpp)
   std::expected<void, std::string> probe();
-  std::expected<std::string, std::string> read_annex(std::string_view annex);
+  std::expected<std::string, std::string> read_xfer(std::string_view object, std::string_view annex);
+  void attach_host_memory();
   std::expected<void, std::string> load_description();
   void refresh_threads();
 
@@ -149,6 +151,8 @@ class QemuTarget final : public Target,
   TargetDescription desc_;
   std::size_t g_bytes_ = 0;  // size of QEMU's `g` block
   std::optional<LaunchedQemu> launched_;
+  std::unique_ptr<HostView> host_memory_;  // qemu-user: /proc/QEMUPID/mem (qemu_host_memory.hpp)
+  std::string host_memory_note_ = "off";
 
   std::vector<ThreadId> threads_;
   bool threads_stale_ = false;  // stopped since threads_ was read (read on demand: 2 round trips)

@@ -124,8 +124,35 @@ def s_user_restore_dump(sc: Scenario) -> None:
     check(len(got) == size, f"dump size {len(got)} != {size}")
     check(got == data, "the dump differs from what was restored")
     expect(rf"^big fnv={fnv1a(data):08x}$", r.output(), "the guest's checksum of the restored bytes")
+    check(int(expect(r"^host-bytes-written (\d+)$", out, "qemu-stats").group(1)) >= size, "restore went through the host")
     largest = int(expect(r"largest-request (\d+)", out, "qemu-stats").group(1))
     check(largest <= 4096, f"a request to QEMU of {largest} bytes exceeds its 4 KiB PacketSize")
+
+
+def s_user_host_memory(sc: Scenario) -> None:
+    """Guest memory through /proc/QEMUPID/mem only where QEMU allows it: a page QEMU translated
+    code from, and a read-only page, still go to QEMU's gdbstub, which refuses both (7.2 refuses a
+    debug write to a page whose translations it has write-protected) -- as gdb straight to QEMU."""
+    r = start(sc)
+    out = sc.gdb_batch(r.port, "break checkpoint", "continue", "print/x jit[1]", "print/x jit",
+                       "set var jit[1] = 9", "print/x jit[1]",
+                       "set var *(unsigned char *)&sealed = 77", "print sealed[0]",
+                       "set var counter = 31337", "monitor qemu-stats",
+                       "set var stop_spin = 1", "delete", "continue", file=guest(sc), timeout=60)
+    expect(r"^\$1 = 0x7$", out, "the translated code's immediate")
+    jit = int(expect(r"^\$2 = (0x[0-9a-f]+)$", out, "jit").group(1), 16)
+    expect(rf"Cannot access memory at address {jit + 1:#x}", out, "the translated page is refused, as by QEMU alone")
+    expect(r"^\$3 = 0x7$", out, "the code is untouched")
+    expect(r"Cannot access memory at address 0x[0-9a-f]+\n\$4", out, "a read-only page stays read-only")
+    expect(r"^\$4 = 1 '\\001'$", out, "sealed untouched")
+    expect(r"^host-memory on: /proc/\d+/mem, guest_base 0x[0-9a-f]+$", out, "the host view is in use")
+    check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) >= 8, "counter went through the host")
+    check(int(expect(r"^host-pages-through-qemu (\d+)$", out, "pages through QEMU").group(1)) >= 2,
+          "the code page and the read-only page went through QEMU")
+    text = r.output()
+    expect(r"^first answer=7$", text, "the code ran (and was translated) before the write")
+    expect(r"^after1 counter=31337$", text, "the guest saw the host write")
+    expect(r"^answer=7 sealed=1$", text, "code and read-only data unchanged")
 
 
 class RspClient:
@@ -159,8 +186,14 @@ class RspClient:
 
 
 def s_packets(sc: Scenario) -> None:
-    """What remora adds over QEMU's stub, seen by a client, with QEMU's side within its limits."""
-    r = start(sc)
+    """What remora adds over QEMU's stub, seen by a client, with QEMU's side within its limits;
+    then the same 64 KiB through the host view: one 1-byte `m` per page and no `M`."""
+    packets_through(sc, "gdbstub")
+    packets_through(sc, "host")
+
+
+def packets_through(sc: Scenario, memory: str) -> None:
+    r = start(sc, "--qemu-memory", memory)
     c = RspClient(r.port)
     sup = c.request(b"qSupported:swbreak+;xmlRegisters=i386").decode()
     size = int(expect(r"PacketSize=([0-9a-f]+)", sup, "PacketSize").group(1), 16)
@@ -188,10 +221,18 @@ def s_packets(sc: Scenario) -> None:
     reads = stat(after, "m") - stat(before, "m")
     # QEMU's 4 KiB buffer holds at most ~2 KiB of hex data: `M` of 2016 bytes (crossing pages, as
     # gdb's do) and `m` of 2 KiB that stay within a page; 64 KiB touch 16 or 17 pages.
-    check(33 <= writes <= 34, f"64 KiB became {writes} M requests to QEMU (expected 33..34)")
-    check(32 <= reads <= 34, f"64 KiB read became {reads} m requests to QEMU (expected 32..34)")
     check(stat(after, "largest-request") <= 4096, "no request to QEMU exceeds its PacketSize")
     c.sock.close()
+    if memory == "host":
+        # 64 KiB touch 16 or 17 pages: each proven readable by QEMU once, the bytes moved outside it.
+        check(writes == 0, f"64 KiB through the host made {writes} M requests to QEMU")
+        check(16 <= reads <= 17, f"64 KiB through the host made {reads} m requests to QEMU (expected 16..17)")
+        check(stat(after, "host-bytes-written") - stat(before, "host-bytes-written") == len(data), "host write")
+        check(stat(after, "host-bytes-read") - stat(before, "host-bytes-read") == len(data), "host read")
+        return
+    check(33 <= writes <= 34, f"64 KiB became {writes} M requests to QEMU (expected 33..34)")
+    check(32 <= reads <= 34, f"64 KiB read became {reads} m requests to QEMU (expected 32..34)")
+    check(stat(after, "host-bytes-written") == 0, "--qemu-memory gdbstub writes nothing through the host")
 
 
 def s_connect_and_errors(sc: Scenario) -> None:
@@ -226,6 +267,7 @@ SCENARIOS = {
     "qemu_user_gdb": s_user_gdb,
     "qemu_user_restore_dump": s_user_restore_dump,
     "qemu_packets": s_packets,
+    "qemu_user_host_memory": s_user_host_memory,
     "qemu_connect_and_errors": s_connect_and_errors,
 }
 

@@ -108,6 +108,23 @@ TEST_CASE("--target") {
   CHECK(error_of({"--target", "emulated:", ":1"}).find("--target") != std::string::npos);
 }
 
+TEST_CASE("--qemu-memory") {
+  auto o = parse({"--target", "qemu-user", ":1", "prog"});
+  REQUIRE(o);
+  CHECK(o->qemu.host_memory);  // the default: through /proc/QEMUPID/mem where QEMU allows
+  o = parse({"--target", "qemu-user", "--qemu-memory", "gdbstub", ":1", "prog"});
+  REQUIRE(o);
+  CHECK_FALSE(o->qemu.host_memory);
+  o = parse({"--target", "qemu-user", "--qemu-memory=host", ":1", "prog"});
+  REQUIRE(o);
+  CHECK(o->qemu.host_memory);
+  CHECK(error_of({"--target", "qemu-user", "--qemu-memory", "proc", ":1", "prog"}).find("host or gdbstub") !=
+        std::string::npos);
+  CHECK(error_of({"--target", "qemu:unix:/tmp/q.sock", "--qemu-memory", "host", ":1"}).find("qemu-user") !=
+        std::string::npos);
+  CHECK(error_of({"--qemu-memory", "host", ":1"}).find("qemu-user") != std::string::npos);
+}
+
 TEST_CASE("--region and --fault repeat") {
   auto o = parse({"--region", "0x1000,0x100,rw-,data", "--region=0x2000,16,r-x", "--fault", "write:0x1080",
                   "--fault", "read:0x2000,4", ":1"});

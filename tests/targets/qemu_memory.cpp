@@ -3,7 +3,9 @@
 // the earlier pages and then answers E14; an oversized packet is dropped without a reply.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <ostream>
 #include <vector>
 
@@ -328,4 +330,146 @@ TEST_CASE("qemu memory: the previous stop's first read is prefetched with the st
   fake.pages.clear();
   mem.take_guess(fake(*mem.guess_packet()));
   CHECK(mem.read_virtual(0x7f00, out).bytes == 0);
+}
+
+namespace {
+
+// QEMU's process seen from outside (/proc/QEMUPID/mem) over the fake's pages: every page QEMU
+// holds is there, whatever the guest may do with it (as a host process sees QEMU's memory), and
+// the host mapping is writable only where `host_writable` says (QEMU write-protects a page it
+// translated code from). `skew` shifts every address: a wrong guest_base.
+struct FakeHost final : HostView {
+  FakeQemu& qemu;
+  std::set<Addr> host_writable_pages;  // page bases
+  Addr skew = 0;
+  int ran_count = 0;
+  explicit FakeHost(FakeQemu& q) : qemu(q) {}
+  std::size_t read(Addr guest, std::span<std::byte> out) override {
+    std::size_t n = 0;
+    for (; n < out.size(); ++n) {
+      auto* pg = qemu.at(guest + skew + n);
+      if (!pg) break;
+      out[n] = pg->bytes[(guest + skew + n) % page];
+    }
+    return n;
+  }
+  std::size_t write(Addr guest, std::span<const std::byte> data) override {
+    std::size_t n = 0;
+    for (; n < data.size(); ++n) {
+      auto* pg = qemu.at(guest + skew + n);
+      if (!pg) break;
+      pg->bytes[(guest + skew + n) % page] = data[n];
+    }
+    return n;
+  }
+  bool host_writable(Addr guest, std::size_t length) override {
+    for (Addr a = guest - guest % page; a < guest + length; a += page)
+      if (!host_writable_pages.contains(a)) return false;
+    return true;
+  }
+  void ran() override { ++ran_count; }
+};
+
+int count_requests(const FakeQemu& fake) { return fake.requests; }
+
+}  // namespace
+
+TEST_CASE("qemu memory through the host: QEMU proves each page readable once per stop, the bytes come from the host") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  for (Addr a = 0x10000; a < 0x20000; a += page) fake.pages[a].bytes = pattern(page, static_cast<int>(a >> 12));
+  auto mem = pipelined_over(fake);
+  mem.set_host_view(&host);
+  std::vector<std::byte> out(0x10000);
+  Transfer t = mem.read_virtual(0x10000, out);
+  CHECK(t.bytes == out.size());
+  for (Addr a = 0x10000; a < 0x20000; a += page)
+    CHECK(std::equal(fake.pages[a].bytes.begin(), fake.pages[a].bytes.end(), out.begin() + (a - 0x10000)));
+  CHECK(count_requests(fake) == 16);  // one 1-byte `m` per page
+  CHECK(largest_batch(fake) == 16);
+  CHECK(mem.host_stats().bytes_read == out.size());
+  CHECK(mem.host_stats().probes == 16);
+  // The same stop: no QEMU request at all.
+  CHECK(mem.read_virtual(0x10010, std::span(out).first(0x3000)).bytes == 0x3000);
+  CHECK(count_requests(fake) == 16);
+  // The guest ran: its mappings may have changed, so QEMU is asked again.
+  mem.ran();
+  CHECK(host.ran_count == 1);
+  CHECK(mem.read_virtual(0x10010, std::span(out).first(0x3000)).bytes == 0x3000);
+  CHECK(count_requests(fake) == 16 + 4);  // 0x10010..0x1300f: 4 pages
+}
+
+TEST_CASE("qemu memory through the host: a read ends at the first page QEMU cannot read, exactly") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  fake.pages[0x1000] = {};
+  fake.pages[0x2000] = {};
+  fake.pages[0x2000].readable = false;  // mapped in QEMU's process, not readable by the guest
+  fake.pages[0x3000] = {};
+  auto mem = pipelined_over(fake);
+  mem.set_host_view(&host);
+  std::vector<std::byte> out(0x3000);
+  Transfer t = mem.read_virtual(0x1800, out);
+  CHECK(t.bytes == 0x800);
+  CHECK(t.error == errc::unmapped);
+  t = mem.read_virtual(0x2000, out);
+  CHECK(t.bytes == 0);
+}
+
+TEST_CASE("qemu memory through the host: writes go straight in only where QEMU's host mapping is writable") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  for (Addr a = 0x1000; a < 0x6000; a += page) fake.pages[a] = {};
+  fake.pages[0x5000].writable = false;       // read-only for the guest (and on the host)
+  host.host_writable_pages = {0x1000, 0x2000, 0x4000};  // 0x3000: QEMU translated code from it
+  auto mem = pipelined_over(fake);
+  mem.set_host_view(&host);
+  auto data = pattern(0x4800, 7);
+  const int before = count_requests(fake);
+  Transfer t = mem.write_virtual(0x1800, data);
+  // Up to the read-only page, exactly; nothing of it or after it.
+  CHECK(t.bytes == 0x5000 - 0x1800);
+  CHECK(t.error == errc::write_protected);
+  for (Addr a = 0x1800; a < 0x5000; ++a) CHECK(fake.at(a)->bytes[a % page] == data[a - 0x1800]);
+  CHECK(fake.pages[0x5000].bytes[0] == std::byte{0xaa});
+  CHECK(fake.pages[0x1000].bytes[0x7ff] == std::byte{0xaa});
+  // The translated-code page and the read-only one went to QEMU (which drops its translations);
+  // the others were written from the host.
+  CHECK(mem.host_stats().pages_through_qemu == 2);
+  CHECK(mem.host_stats().bytes_written == 0x800 + 0x1000 + 0x1000);
+  CHECK(count_requests(fake) > before + 5);
+}
+
+TEST_CASE("qemu memory through the host: a write into an unmapped page keeps the exact prefix") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  fake.pages[0x1000] = {};
+  host.host_writable_pages = {0x1000, 0x2000};
+  auto mem = pipelined_over(fake);
+  mem.set_host_view(&host);
+  auto data = pattern(0x20);
+  Transfer t = mem.write_virtual(0x1ff0, data);
+  CHECK(t.bytes == 0x10);
+  CHECK(t.error == errc::unmapped);
+  for (int i = 0; i < 0x10; ++i) CHECK(fake.pages[0x1000].bytes[0xff0 + i] == data[i]);
+}
+
+TEST_CASE("qemu memory through the host: a host that shows other bytes than QEMU is never used again") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  for (Addr a = 0x1000; a < 0x4000; a += page) fake.pages[a].bytes = pattern(page, static_cast<int>(a >> 12));
+  host.host_writable_pages = {0x1000, 0x2000, 0x3000};
+  host.skew = page;  // a wrong guest_base
+  auto mem = pipelined_over(fake);
+  mem.set_host_view(&host);
+  std::vector<std::byte> out(0x2000);
+  CHECK(mem.read_virtual(0x1000, out).bytes == out.size());
+  CHECK(mem.host_stats().disabled);
+  CHECK_FALSE(mem.host_view_active());
+  CHECK(std::equal(out.begin(), out.begin() + page, fake.pages[0x1000].bytes.begin()));
+  auto data = pattern(0x100, 3);
+  CHECK(mem.write_virtual(0x1000, data).bytes == data.size());
+  CHECK(fake.pages[0x1000].bytes[0] == data[0]);
+  CHECK(fake.pages[0x2000].bytes[0] != data[0]);
+  CHECK(mem.host_stats().bytes_written == 0);
 }

@@ -13,6 +13,11 @@ volatile int sigint_count = 0; /* runs of our own SIGINT handler: ^C through rem
 volatile unsigned long spins = 0;
 unsigned char *volatile edge = 0; /* first byte of an unmapped page; the page before is writable */
 unsigned char big[8 << 20];       /* the 8 MiB restore/dump round trip */
+const unsigned char sealed[16] = {1, 2, 3}; /* .rodata: read-only for the guest, and for gdb */
+/* `mov $7, %eax; ret` run from a writable page: QEMU translates it and write-protects the page on
+ * its host side, so a debugger's write to it must go through QEMU, which drops the translation. */
+static const unsigned char answer_code[] = {0xb8, 7, 0, 0, 0, 0xc3};
+unsigned char *volatile jit = 0;
 
 static void on_sigint(int sig) {
   (void)sig;
@@ -45,11 +50,17 @@ int main(void) {
   memset(two, 0xaa, 8192);
   munmap(two + 4096, 4096);
   edge = two + 4096;
+  jit = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (jit == MAP_FAILED) return 3;
+  memcpy(jit, answer_code, sizeof answer_code);
+  int (*answer)(void) = (int (*)(void))jit;
+  printf("first answer=%d\n", answer());
   printf("start counter=%ld\n", counter);
   fflush(stdout);
   checkpoint(1);
   printf("after1 counter=%ld\n", counter);
   print_edge("edge-16:");
+  printf("answer=%d sealed=%d\n", answer(), sealed[0]);
   fflush(stdout);
   while (!stop_spin) spins++;
   printf("sigint_count=%d\n", sigint_count);
