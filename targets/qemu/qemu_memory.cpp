@@ -148,47 +148,76 @@ Transfer QemuMemory::write_virtual(Addr addr, std::span<const std::byte> data) {
   return write_through_qemu(addr, data);
 }
 
+// QEMU 7.2's `m` is all-or-nothing across pages, so one 2-byte `m` over a page boundary proves
+// two pages readable; a refused pair is asked again for its first page alone.
 std::error_code QemuMemory::probe_pages(Addr addr, std::size_t size) {
   if (size == 0) return {};
   const Addr ps = limits_.page_size;
   const Addr last = (addr + (size - 1) < addr ? ~Addr{0} : addr + (size - 1)) / ps;
   const std::size_t window = batch_ ? std::max<std::size_t>(pipeline_.read_window, 1) : 1;
   if (probed_.size() > max_proven_pages) probed_.clear();
-  Addr pg = addr / ps;
+  struct Probe {
+    Addr page;
+    std::size_t pages;  // 1 or 2
+  };
+  // Asks QEMU; false when the probing is over (a page is unreadable, or the host view is wrong).
+  auto take = [&](const Probe& p, const Reply& reply, std::error_code& link) {
+    const Addr at = p.pages == 2 ? p.page * ps + ps - 1 : p.page * ps;
+    std::byte bytes[2];
+    auto ec = take_read(reply, std::span(bytes, p.pages));
+    if (is_link_error(ec)) {
+      link = ec;
+      return false;
+    }
+    if (ec) {
+      if (p.pages == 1) probed_[p.page] = ec;
+      return false;
+    }
+    for (std::size_t k = 0; k < p.pages; ++k) probed_[p.page + k] = {};
+    // The same bytes from the host: if they differ, the host view is not this guest's memory.
+    std::byte host[2];
+    if (host_->read(at, std::span(host, p.pages)) != p.pages || !std::equal(host, host + p.pages, bytes)) {
+      host_stats_.disabled = true;
+      return false;
+    }
+    return true;
+  };
+  Addr next = addr / ps;  // the first page not yet looked at
   for (;;) {
-    std::vector<Addr> pages;
+    std::vector<Probe> probes;
     std::vector<std::string> packets;
-    for (; pg <= last && pages.size() < window; ++pg) {
-      auto known = probed_.find(pg);
-      if (known != probed_.end()) {
+    bool reached_last = false;
+    while (!reached_last && probes.size() < window) {
+      if (auto known = probed_.find(next); known != probed_.end()) {
         if (known->second) return {};  // unreadable: nothing after it matters
-        if (pg == last) break;
-        continue;
+      } else if (next < last && !probed_.contains(next + 1)) {
+        probes.push_back({next, 2});
+        packets.push_back(read_packet(next * ps + ps - 1, 2));
+        ++next;
+      } else {
+        probes.push_back({next, 1});
+        packets.push_back(read_packet(next * ps, 1));
       }
-      const Addr at = std::max(addr, pg * ps);
-      pages.push_back(pg);
-      packets.push_back(read_packet(at, 1));
-      if (pg == last) break;
+      reached_last = next == last;
+      if (!reached_last) ++next;
     }
-    if (pages.empty()) return {};
-    auto replies = send(packets);
-    host_stats_.probes += pages.size();
-    for (std::size_t i = 0; i < pages.size(); ++i) {
-      const Addr at = std::max(addr, pages[i] * ps);
-      std::byte by[1];
-      auto ec = take_read(replies[i], by);
-      if (is_link_error(ec)) return ec;
-      probed_[pages[i]] = ec;
-      if (ec) return {};
-      // The same byte from the host: if it differs, the host view is not this guest's memory.
-      std::byte host[1];
-      if (host_->read(at, host) != 1 || host[0] != by[0]) {
-        host_stats_.disabled = true;
-        return {};
+    if (!probes.empty()) {
+      auto replies = send(packets);
+      host_stats_.probes += probes.size();
+      for (std::size_t i = 0; i < probes.size(); ++i) {
+        std::error_code link;
+        if (take(probes[i], replies[i], link)) continue;
+        if (link || host_stats_.disabled || probes[i].pages == 1) return link;
+        // A refused pair: its first page alone says which page ends the readable run.
+        host_stats_.probes++;
+        const Probe single{probes[i].page, 1};
+        if (!take(single, request_(read_packet(single.page * ps, 1)), link)) return link;
+        next = single.page + 1;  // the pair's second page, unreadable: the next round says so
+        reached_last = false;
+        break;
       }
     }
-    if (pages.back() == last) return {};
-    pg = pages.back() + 1;
+    if (reached_last) return {};
   }
 }
 
