@@ -6,6 +6,7 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "targets/api/errors.hpp"
@@ -88,6 +89,31 @@ TEST_CASE("cache: held-back writes reach the backend at flush, one write per con
   target->memory().read_virtual(0x10100, raw);
   CHECK(raw == again);
   CHECK(c.stats().bytes_flushed == 300);
+}
+
+TEST_CASE("cache: a read of a quarter of the cache or more goes below, with held-back bytes laid over it") {
+  PostQueue loop;
+  auto target = make_target(loop, one_region());
+  CountingMemory counting(target->memory());
+  cache::CacheConfig config;
+  config.write_back = cache::WriteBackMode::forced;
+  config.capacity_blocks = 16;  // 4 KiB: reads of 1 KiB and more bypass it
+  cache::MemoryCache c(counting, config);
+  auto data = pattern(64, 3);
+  CHECK(c.write_virtual(0x10200, data).bytes == 64);
+  auto again = pattern(64, 5);
+  CHECK(c.write_virtual(0x10200, again).bytes == 64);  // held back
+  CHECK(c.pending_bytes() == 64);
+  std::vector<std::byte> big(0x1000);
+  CHECK(c.read_virtual(0x10000, big).bytes == big.size());
+  CHECK(std::equal(again.begin(), again.end(), big.begin() + 0x200));  // read-your-writes
+  CHECK(counting.reads == 1);
+  CHECK(c.stats().misses == 0);  // nothing cached from it
+  CHECK(c.read_virtual(0x10000, big).bytes == big.size());
+  CHECK(counting.reads == 2);  // asked below again
+  // Past the region's end: the backend's exact prefix.
+  CHECK(c.read_virtual(0x13800, big).bytes == 0x800);
+  CHECK(!c.flush().error);
 }
 
 TEST_CASE("cache: an uncached write reaches the target at once and supersedes held-back bytes") {
