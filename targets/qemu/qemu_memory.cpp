@@ -124,9 +124,6 @@ void QemuMemory::take_guess(const Reply& reply) {
   prefetched_ = guess_;
   // QEMU read it: its pages are readable in this stop (guesses never cross a page).
   probed_[guess_->addr / limits_.page_size] = {};
-  std::byte host[1];
-  if (host_view_active() && !prefetch_.empty() && (host_->read(guess_->addr, host) != 1 || host[0] != prefetch_[0]))
-    host_stats_.disabled = true;
 }
 
 Transfer QemuMemory::read_virtual(Addr addr, std::span<std::byte> out) {
