@@ -3,6 +3,7 @@
 
     qemu_bench.py --remora PATH --inferior PATH [--reps 5] [--mib 8] [--out FILE] [--json FILE]
                   [--baseline PATH]   # a second remora build (e.g. before a change) as a third side
+                  [--floor]           # gdb against remora's ptrace backend on the same program (no QEMU)
 
 Same run, same program (bench_inferior, static, under qemu-x86_64), same gdb 13. Each repetition
 starts a fresh QEMU (and remora) per side, alternating which side goes first. gdb reaches both
@@ -18,7 +19,8 @@ Timed inside gdb (its Python `time.perf_counter()`), one session per side and re
                  cache does, through remora)
   stepi          `stepi --steps` in the bench_tick loop
   cycles         `continue --cycles` with a breakpoint on bench_tick (gdb's z0/step/Z0/c cycle)
-Prints a Markdown table of medians and ratios (direct / remora: above 1 means remora is faster).
+Prints a Markdown table of medians and ratios (direct / remora: above 1 means remora is faster),
+and gdb's own CPU time per workload (its Python `time.process_time()`), which no stub can remove.
 Run by hand; it is not a CTest test (a run takes a minute or more).
 """
 from __future__ import annotations
@@ -49,10 +51,11 @@ def run(c):
     gdb.execute(c, to_string=True)
 res = {}
 def timed(name, cmds):
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for c in cmds:
         run(c)
     res[name] = time.perf_counter() - t
+    res[name + "_gdb_cpu"] = time.process_time() - cpu
 run("tbreak bench_tick")
 run("continue")
 timed("restore_stepi", ["restore %s binary &bench_buffer" % E["QB_SRC"], "stepi"])
@@ -89,7 +92,14 @@ def session(side: str, args, work: Path, src: Path) -> dict:
     """One gdb session against a fresh QEMU (direct) or remora+QEMU; the timings gdb measured."""
     for name in ("q.sock", "r.sock", "out.bin"):
         (work / name).unlink(missing_ok=True)
-    if side == "direct":
+    if side == "floor":
+        # No QEMU: remora's ptrace backend on the same program, whose memory and steps cost a
+        # system call each. What gdb takes there is (close to) what any stub can reach.
+        sock = work / "r.sock"
+        server = subprocess.Popen([args.remora, f"unix:{sock}", args.inferior], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=open(work / "remora.log", "ab"),
+                                  preexec_fn=die_with_parent)
+    elif side == "direct":
         sock = work / "q.sock"
         server = subprocess.Popen([QEMU, "-g", str(sock), args.inferior], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
@@ -122,7 +132,7 @@ def session(side: str, args, work: Path, src: Path) -> dict:
 
 
 def table(samples: dict, args) -> str:
-    others = [side for side in ("remora", "baseline") if side in samples]
+    others = [side for side in ("remora", "baseline", "floor") if side in samples]
     head = "| workload | direct (median s) | " + " | ".join(
         f"{side} (median s) | ratio direct/{side}" for side in others) + " | goal |"
     rows = [head, "|---|---|" + "---|---|" * len(others) + "---|"]
@@ -133,6 +143,14 @@ def table(samples: dict, args) -> str:
             r = statistics.median(s[w] for s in samples[side])
             cells.append(f"{r:.3f} | {d / r:.2f}x")
         rows.append(f"| {w} | {d:.3f} | " + " | ".join(cells) + f" | {GOALS[w]} |")
+    # gdb's own CPU time per workload and side: a stub cannot make gdb faster than this.
+    rows += ["", "| workload | " + " | ".join(f"gdb CPU s, {side}" for side in ["direct", *others]) +
+             " | direct wall / gdb CPU " + others[0] + " (the most any stub could reach if gdb ran alone) |",
+             "|---|" + "---|" * (len(others) + 2)]
+    for w in WORKLOADS:
+        cpus = [statistics.median(s[w + "_gdb_cpu"] for s in samples[side]) for side in ["direct", *others]]
+        d = statistics.median(s[w] for s in samples["direct"])
+        rows.append(f"| {w} | " + " | ".join(f"{c:.3f}" for c in cpus) + f" | {d / cpus[1]:.2f}x |")
     note = (f"{args.reps} repetitions, {args.mib} MiB, x/4096xb x{args.x_repeats}, stepi {args.steps}, "
             f"continue {args.cycles}; per-repetition ratios (same repetition's direct): ")
     per = []
@@ -140,6 +158,7 @@ def table(samples: dict, args) -> str:
         for w in WORKLOADS:
             ratios = [d[w] / r[w] for d, r in zip(samples["direct"], samples[side])]
             per.append(f"{side} {w} " + "/".join(f"{x:.2f}" for x in ratios))
+    per = [p for p in per if "_gdb_cpu" not in p]
     return "\n".join(rows) + "\n\n" + note + "; ".join(per) + "\n"
 
 
@@ -156,6 +175,8 @@ def main() -> int:
     ap.add_argument("--remora-arg", action="append", default=[],
                     help="an extra remora option, e.g. --remora-arg=--cache=off (repeatable)")
     ap.add_argument("--baseline", help="another remora binary, timed as a third side in the same repetitions")
+    ap.add_argument("--floor", action="store_true",
+                    help="time gdb against remora's ptrace backend on the same program too (no QEMU): the floor")
     ap.add_argument("--out", help="write the Markdown table here too")
     ap.add_argument("--json", help="write every sample here")
     args = ap.parse_args()
@@ -168,7 +189,7 @@ def main() -> int:
         (work / "bench.py").write_text(GDB_SCRIPT)
         src = work / "in.bin"
         src.write_bytes(random.Random(6).randbytes(args.mib << 20))
-        sides = ["direct", "remora"] + (["baseline"] if args.baseline else [])
+        sides = ["direct", "remora"] + (["baseline"] if args.baseline else []) + (["floor"] if args.floor else [])
         samples = {side: [] for side in sides}
         for rep in range(args.reps):
             # Each side goes first, in the middle and last in turn (two sides: they alternate).
@@ -176,7 +197,8 @@ def main() -> int:
             for side in order:
                 s = session(side, args, work, src)
                 samples[side].append(s)
-                print(f"rep {rep + 1} {side}: " + ", ".join(f"{k} {v:.3f}" for k, v in s.items()), flush=True)
+                print(f"rep {rep + 1} {side}: " + ", ".join(f"{k} {v:.3f}" for k, v in s.items() if "_cpu" not in k),
+                      flush=True)
         text = table(samples, args)
         print(text)
         if args.out:
