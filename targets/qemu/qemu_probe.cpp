@@ -1,5 +1,7 @@
 // Connecting to QEMU and finding out what it supports: qSupported (PacketSize), target.xml with
 // its includes, vCont?, qAttached, the watchpoint kinds, the threads and the current stop.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "rsp/codec.hpp"
@@ -156,6 +158,8 @@ std::expected<void, std::string> QemuTarget::probe() {
 // gdbstub moves every byte, as before. Why not is kept for monitor qemu-stats.
 void QemuTarget::attach_host_memory() {
   auto fail = [this](std::string why) { host_memory_note_ = "off: " + std::move(why); };
+  // Pages proven readable are the unit of the proofs; QEMU's protection of translated code is per host page.
+  if (static_cast<long>(options_.page_size) != ::sysconf(_SC_PAGESIZE)) return fail("guest page size is not the host's");
   auto elf = read_elf_facts(options_.launch->program);
   if (!elf) return fail("cannot read the program's ELF header");
   auto auxv = read_xfer("auxv", "");
