@@ -43,12 +43,14 @@ std::optional<Addr> ProcGuestMemory::host_address(Addr guest, std::size_t length
   return host;
 }
 
-std::size_t ProcGuestMemory::read(Addr guest, std::span<std::byte> out) {
-  auto host = host_address(guest, out.size());
+// pread/pwrite until done or refused; how many bytes moved.
+template <typename Byte, typename Call>
+std::size_t ProcGuestMemory::transfer(Addr guest, std::span<Byte> bytes, Call call) const {
+  auto host = host_address(guest, bytes.size());
   if (!host) return 0;
   std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(*host + done));
+  while (done < bytes.size()) {
+    const ssize_t n = call(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(*host + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);
@@ -56,17 +58,10 @@ std::size_t ProcGuestMemory::read(Addr guest, std::span<std::byte> out) {
   return done;
 }
 
+std::size_t ProcGuestMemory::read(Addr guest, std::span<std::byte> out) { return transfer(guest, out, ::pread); }
+
 std::size_t ProcGuestMemory::write(Addr guest, std::span<const std::byte> data) {
-  auto host = host_address(guest, data.size());
-  if (!host) return 0;
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(*host + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  return done;
+  return transfer(guest, data, ::pwrite);
 }
 
 bool ProcGuestMemory::host_writable(Addr guest, std::size_t length) {

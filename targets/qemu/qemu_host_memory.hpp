@@ -36,6 +36,8 @@ class ProcGuestMemory final : public HostView {
   ProcGuestMemory(pid_t pid, int fd, Addr guest_base) : pid_(pid), fd_(fd), guest_base_(guest_base) {}
   // The host address of a guest range, if it does not wrap.
   std::optional<Addr> host_address(Addr guest, std::size_t length) const;
+  template <typename Byte, typename Call>
+  std::size_t transfer(Addr guest, std::span<Byte> bytes, Call call) const;
 
   pid_t pid_;
   int fd_;
