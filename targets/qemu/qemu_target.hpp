@@ -82,6 +82,7 @@ class QemuTarget final : public Target,
 
   const QemuFeatures& features() const { return features_; }
   const LinkStats& link_stats() const { return link_.stats(); }
+  const HostViewStats& host_memory_stats() const { return memory_.host_stats(); }
   pid_t qemu_pid() const { return launched_ ? launched_->pid : 0; }
   // Whether QEMU's link still works, and why it died (stub/qemu_build.cpp's console watch).
   bool link_alive() const { return link_.alive(); }

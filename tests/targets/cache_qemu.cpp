@@ -64,8 +64,9 @@ struct QemuWorld {
 
   std::vector<std::byte> raw(Addr addr, std::size_t n) { return proc_read(target->qemu_pid(), addr, n); }
 
-  QemuWorld() {
+  explicit QemuWorld(bool host_memory) {
     qemu::QemuOptions o;
+    o.host_memory = host_memory;
     o.launch = qemu::UserLaunch{"qemu-x86_64", REMORA_PTRACE_INFERIOR, {"spin"}};
     target = std::make_unique<qemu::QemuTarget>(io, o);
     auto started = target->start();
@@ -113,8 +114,10 @@ struct QemuWorld {
   }
 };
 
-TEST_CASE("cache model: QEMU proxy (qemu-x86_64 user mode), write-back forced, one reused QEMU") {
-  QemuWorld world;
+// Both ways of moving guest bytes: through QEMU's gdbstub, and through /proc/QEMUPID/mem where
+// QEMU allows it (qemu_host_memory.hpp).
+void run_model(bool host_memory) {
+  QemuWorld world(host_memory);
   model::Options forced;
   forced.cache.write_back = cache::WriteBackMode::forced;
   forced.cache.block_size = 64;
@@ -127,9 +130,27 @@ TEST_CASE("cache model: QEMU proxy (qemu-x86_64 user mode), write-back forced, o
   CHECK(totals.sequences == 40);
   CHECK(totals.held_back_seen > 0);  // a write-through cache fails here (run_many checks it too)
   CHECK(totals.bytes_flushed > 0);
-  MESSAGE("QEMU: sequences " << totals.sequences << ", ops " << totals.ops << ", resumes that found held-back bytes "
-                             << totals.held_back_seen << ", bytes flushed " << totals.bytes_flushed
-                             << ", requests to QEMU " << world.target->link_stats().requests - before);
+  const auto& host = world.target->host_memory_stats();
+  if (host_memory) {
+    CHECK(host.bytes_written > 0);
+    CHECK(host.bytes_read > 0);
+    CHECK_FALSE(host.disabled);
+  } else {
+    CHECK(host.bytes_written + host.bytes_read == 0);
+  }
+  MESSAGE("QEMU (" << std::string(host_memory ? "host" : "gdbstub") << "): sequences " << totals.sequences << ", ops "
+                   << totals.ops << ", resumes that found held-back bytes " << totals.held_back_seen
+                   << ", bytes flushed " << totals.bytes_flushed << ", requests to QEMU "
+                   << world.target->link_stats().requests - before << ", bytes through the host "
+                   << host.bytes_read << " read, " << host.bytes_written << " written");
+}
+
+TEST_CASE("cache model: QEMU proxy (qemu-x86_64 user mode), write-back forced, through QEMU's gdbstub") {
+  run_model(false);
+}
+
+TEST_CASE("cache model: QEMU proxy (qemu-x86_64 user mode), write-back forced, through /proc/QEMUPID/mem") {
+  run_model(true);
 }
 
 }  // namespace
