@@ -24,6 +24,14 @@ StopReason reason_for(BreakpointKind kind) {
     default: return StopReason::hw_breakpoint;
   }
 }
+
+// The report of a debug-register hit, whose stop was made with reason_for(hit.kind): a
+// watchpoint also names the data address it caught.
+ThreadEvent hardware_hit_event(StopEvent stop, const DebugRegisters::Hit& hit) {
+  ThreadEvent e{std::move(stop)};
+  if (hit.kind != BreakpointKind::hardware) e.stop.watch_address = hit.addr;
+  return e;
+}
 }  // namespace
 
 // Armed before the work is done, so a listener that destroys the target cancels the new wait
@@ -164,11 +172,8 @@ Classified PtraceTarget::classify_queued_trap(Thread& t) {
   t.trap_queued = false;
   SoftwareBreakpoints& software = software_of(t.pid);
   if (!hardware_.empty())
-    if (auto hit = hardware_.take_hit(t.tid)) {
-      ThreadEvent e{stop_event(t, gdb_signal::trap, reason_for(hit->kind))};
-      if (hit->kind != BreakpointKind::hardware) e.stop.watch_address = hit->addr;
-      return {Kind::report, std::move(e)};
-    }
+    if (auto hit = hardware_.take_hit(t.tid))
+      return {Kind::report, hardware_hit_event(stop_event(t, gdb_signal::trap, reason_for(hit->kind)), *hit)};
   const Addr pc = t.regs.pc();
   // A step trap whose step the client never heard of, or a thread the client moved: moot.
   if (t.trap_pc == 0 || pc != t.trap_pc) return {Kind::resume};
@@ -185,11 +190,8 @@ Classified PtraceTarget::classify_trap(Thread& t) {
   if (t.trap_queued) return classify_queued_trap(t);
   SoftwareBreakpoints& software = software_of(t.pid);
   if (!hardware_.empty())
-    if (auto hit = hardware_.take_hit(t.tid)) {
-      ThreadEvent e{stop_event(t, gdb_signal::trap, reason_for(hit->kind))};
-      if (hit->kind != BreakpointKind::hardware) e.stop.watch_address = hit->addr;
-      return {Kind::report, std::move(e)};
-    }
+    if (auto hit = hardware_.take_hit(t.tid))
+      return {Kind::report, hardware_hit_event(stop_event(t, gdb_signal::trap, reason_for(hit->kind)), *hit)};
   const Addr pc = t.regs.pc();
   const bool ran_int3 = t.stepping ? (t.step_from != 0 && pc == t.step_from + 1 && software.inserted(t.step_from))
                                    : software.inserted(pc - 1);

@@ -103,9 +103,20 @@ void QemuMemory::prove(Addr addr, std::size_t length) {
   for (Addr pg = addr / ps; pg <= last / ps; ++pg) proven_.insert(pg);
 }
 
+bool QemuMemory::host_view_active() {
+  if (host_ == nullptr || host_stats_.disabled) return false;
+  if (!host_allowed_) return true;
+  if (!host_allowed_now_) {
+    host_allowed_now_ = host_allowed_();
+    if (!*host_allowed_now_) host_stats_.stops_not_allowed++;
+  }
+  return *host_allowed_now_;
+}
+
 void QemuMemory::ran() {
   forget_proofs();
   probed_.clear();
+  host_allowed_now_.reset();
   if (host_) host_->ran();
   guess_ = first_read_;
   first_read_.reset();

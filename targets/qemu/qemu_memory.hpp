@@ -66,6 +66,7 @@ struct HostViewStats {
   std::uint64_t probes = 0;         // 1-byte `m` that proved a page readable (or not)
   std::uint64_t pages_through_qemu = 0;  // written with `M` (not writable on the host side)
   bool disabled = false;            // a probe's byte differed from the host's: never used again
+  std::uint64_t stops_not_allowed = 0;  // stops where the view was not to be used (threads)
 };
 
 class QemuMemory final : public MemoryAccess {
@@ -82,8 +83,14 @@ class QemuMemory final : public MemoryAccess {
   const MemoryLimits& limits() const { return limits_; }
   void set_pipeline(Pipeline p) { pipeline_ = std::move(p); }
   // nullptr: everything through QEMU. The view must outlive this object or be reset first.
-  void set_host_view(HostView* view) { host_ = view; }
-  bool host_view_active() const { return host_ != nullptr && !host_stats_.disabled; }
+  // `allowed` is asked once per stop, before the view is first used in it (QemuTarget: only
+  // while the guest has a single thread — QEMU 7.2 user mode leaves a guest's other threads
+  // running while one is stopped, and they may map, unmap or have code translated at any time).
+  void set_host_view(HostView* view, std::function<bool()> allowed = {}) {
+    host_ = view;
+    host_allowed_ = std::move(allowed);
+  }
+  bool host_view_active();
   const HostViewStats& host_stats() const { return host_stats_; }
   // The guest ran: no page is known writable any more.
   void forget_proofs() { proven_.clear(); }
@@ -131,6 +138,8 @@ class QemuMemory final : public MemoryAccess {
   Pipeline pipeline_;
   std::set<Addr> proven_;  // page numbers an `M` succeeded in during this stop
   HostView* host_ = nullptr;
+  std::function<bool()> host_allowed_;
+  std::optional<bool> host_allowed_now_;  // asked in this stop
   HostViewStats host_stats_;
   // Page numbers QEMU was asked to read during this stop: no error = readable.
   std::map<Addr, std::error_code> probed_;

@@ -182,7 +182,7 @@ void QemuTarget::attach_host_memory() {
     std::vector<std::byte> host_bytes(length);
     if ((*view)->read(*phdr, host_bytes) != length || host_bytes != qemu_bytes) continue;
     host_memory_ = std::move(*view);
-    memory_.set_host_view(host_memory_.get());
+    memory_.set_host_view(host_memory_.get(), [this] { return threads().size() == 1; });
     std::string hex;
     rsp::append_hex_u64(hex, base);
     host_memory_note_ = "on: /proc/" + std::to_string(launched_->pid) + "/mem, guest_base 0x" + hex;

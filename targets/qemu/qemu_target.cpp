@@ -270,7 +270,8 @@ std::optional<std::string> QemuTarget::run(std::string_view command_line, std::e
            "\nhost-bytes-read " + std::to_string(memory_.host_stats().bytes_read) + "\nhost-bytes-written " +
            std::to_string(memory_.host_stats().bytes_written) + "\nhost-page-probes " +
            std::to_string(memory_.host_stats().probes) + "\nhost-pages-through-qemu " +
-           std::to_string(memory_.host_stats().pages_through_qemu) + "\n";
+           std::to_string(memory_.host_stats().pages_through_qemu) + "\nhost-skipped-stops " +
+           std::to_string(memory_.host_stats().stops_not_allowed) + "\n";
   }
   if (!options_.monitor_passthrough) return std::nullopt;
   if (running_) {

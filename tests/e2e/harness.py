@@ -309,15 +309,22 @@ class GdbSession:
         self.proc.send_signal(signal.SIGINT)
 
     def quit(self, timeout: float = 10) -> int | None:
-        try:
-            self.send("quit")
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        return quit_interactive(self.proc, lambda: self.send("quit"), timeout)
+
+
+def quit_interactive(proc: subprocess.Popen, send_quit: Callable[[], object], timeout: float) -> int | None:
+    """Ends a gdb driven through its stdin (CLI or MI): `send_quit` writes its quit command, stdin
+    is closed (a gdb already gone is fine), then its exit status, or None if it still runs after
+    `timeout` (the scenario's process cleanup kills it then)."""
+    try:
+        send_quit()
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:

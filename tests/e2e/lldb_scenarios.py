@@ -98,21 +98,33 @@ def error_text(reply_hex: str) -> str:
     return bytes.fromhex(reply_hex).decode("utf-8", errors="replace")
 
 
-# ============================================================================================
+# The register commands both lldb register scenarios (here and qemu_lldb_scenarios.py) start with.
+REGISTER_COMMANDS = ("register read", "register write rax 0x1234", "register read rax", "register read --all")
 
-def s_registers(sc: Scenario) -> None:
-    r = sc.start_remora()
-    out, packets = lldb_batch(sc, r.port, "register read", "register write rax 0x1234", "register read rax",
-                              "register read --all")
+
+def expect_register_sets(out: str, *, rip: str, rsp: str, xmm_byte: str) -> str:
+    """lldb's output for REGISTER_COMMANDS: the general set named from the target.xml, rip/rsp
+    matching the given patterns, rax as written, the FPU/SSE set with xmm15 made of `xmm_byte`s.
+    Returns the `register read --all` section for the target's own sets."""
     gpr = section(out, "register read")
-    expect(r"^General Purpose Registers:$", gpr, "lldb's register set name (from remora's target.xml)")
-    expect(r"^\s+rip = 0x0000000000400000$", gpr, "rip at the entry")
-    expect(r"^\s+rsp = 0x00007fffffffeff8$", gpr, "rsp below the top of the stack")
+    expect(r"^General Purpose Registers:$", gpr, "lldb's register set name (from the target.xml)")
+    expect(rf"^\s+rip = {rip}$", gpr, f"rip = {rip}")
+    expect(rf"^\s+rsp = {rsp}$", gpr, f"rsp = {rsp}")
     expect(r"^\s+eflags = 0x00000202$", gpr, "eflags")
     expect(r"^\s+rax = 0x0000000000001234$", section(out, "register read rax"), "rax after the write")
     every = section(out, "register read --all")
     expect(r"^Floating Point Registers:$", every, "the FPU/SSE set")
-    expect(r"^\s+xmm15 = \{(?:0x00 ){15}0x00\}$", every, "xmm15")
+    expect(rf"^\s+xmm15 = \{{(?:{xmm_byte} ){{15}}{xmm_byte}\}}$", every, "xmm15")
+    return every
+
+
+# ============================================================================================
+
+def s_registers(sc: Scenario) -> None:
+    r = sc.start_remora()
+    out, packets = lldb_batch(sc, r.port, *REGISTER_COMMANDS)
+    # rip at the entry, rsp below the top of the stack, the FPU state zeroed.
+    expect_register_sets(out, rip="0x0000000000400000", rsp="0x00007fffffffeff8", xmm_byte="0x00")
     reject(r"^error:", out, "no command failed")
     # lldb took lldb's target.xml (no xi:include fetches), the write went as P with the suffix.
     expect(r"qXfer:features:read:target\.xml", packets, "lldb read target.xml")

@@ -180,15 +180,7 @@ class MiSession:
         return rec
 
     def quit(self, timeout: float = 10) -> int | None:
-        try:
-            self.send("-gdb-exit")
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        return harness.quit_interactive(self.proc, lambda: self.send("-gdb-exit"), timeout)
 
 
 def cpptools_connect(sc: Scenario, mi: MiSession, port: int, remote: str = "remote") -> None:

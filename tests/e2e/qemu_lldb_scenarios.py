@@ -23,7 +23,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 from harness import Scenario, check, expect, reject, wait_until  # noqa: E402
-from lldb_scenarios import LLDB, error_text, lldb_batch, memory_bytes, section  # noqa: E402
+from lldb_scenarios import (LLDB, REGISTER_COMMANDS, error_text, expect_register_sets, lldb_batch,  # noqa: E402
+                            memory_bytes, section)
 from qemu_scenarios import QEMU, guest, qemu_pid, start  # noqa: E402
 
 
@@ -41,20 +42,12 @@ def entry_point(sc: Scenario) -> int:
 def s_registers(sc: Scenario) -> None:
     """Registers from QEMU's target.xml (flattened by remora), read and written through p/P."""
     r = start(sc)
-    out, packets = lldb_batch(sc, r.port, "register read", "register write rax 0x1234", "register read rax",
-                              "register read --all", "process plugin packet send qRegisterInfo0",
+    out, packets = lldb_batch(sc, r.port, *REGISTER_COMMANDS, "process plugin packet send qRegisterInfo0",
                               "process plugin packet send qRegisterInfo10", "register read rax", timeout=40)
     reject(r"^error:", out, "no command failed")
-    gpr = section(out, "register read")
-    expect(r"^General Purpose Registers:$", gpr, "lldb's register set name")
-    expect(rf"^\s+rip = 0x{entry_point(sc):016x}$", gpr, "rip at the guest's entry point")
-    expect(r"^\s+rsp = 0x[0-9a-f]{16}$", gpr, "rsp")
-    expect(r"^\s+eflags = 0x00000202$", gpr, "eflags")
-    expect(r"^\s+cs = 0x00000033$", gpr, "cs of a 64-bit user process")
-    expect(r"^\s+rax = 0x0000000000001234$", section(out, "register read rax"), "rax after the write")
-    every = section(out, "register read --all")
-    expect(r"^Floating Point Registers:$", every, "the FPU/SSE set")
-    expect(r"^\s+xmm15 = \{(?:0x[0-9a-f]{2} ){15}0x[0-9a-f]{2}\}$", every, "xmm15")
+    # rip at the guest's entry point.
+    every = expect_register_sets(out, rip=f"0x{entry_point(sc):016x}", rsp="0x[0-9a-f]{16}", xmm_byte="0x[0-9a-f]{2}")
+    expect(r"^\s+cs = 0x00000033$", section(out, "register read"), "cs of a 64-bit user process")
     expect(r"^System Registers:$", every, "QEMU's system registers in a set of their own")
     expect(r"^\s+k_gs_base = 0x[0-9a-f]{16}$", every, "k_gs_base (QEMU's layout)")
     expect(r"^\s+efer = 0x[0-9a-f]+$", every, "efer")

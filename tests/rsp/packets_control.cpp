@@ -6,22 +6,14 @@
 
 #include "rsp/packets/control.hpp"
 #include "rsp/packets/execution.hpp"
+#include "tests/support/decode_checks.hpp"
 
 using namespace remora::rsp;
 using namespace remora::rsp::packets;
 using remora::targets::BreakpointKind;
 using remora::targets::ResumeKind;
 using remora::targets::ThreadId;
-
-namespace {
-
-template <class T>
-DecodeError error_of(const std::expected<T, DecodeError>& r) {
-  REQUIRE_FALSE(r.has_value());
-  return r.error();
-}
-
-}  // namespace
+using remora::test::expect_errors;
 
 TEST_CASE("c and s: optional resume address") {
   auto c = decode_continue("");
@@ -36,10 +28,9 @@ TEST_CASE("c and s: optional resume address") {
   REQUIRE(s);
   CHECK(s->step);
   CHECK(decode_step("ffffffffffffffff").value().addr == 0xffffffffffffffff);
-  CHECK(error_of(decode_continue("40001g")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_continue("10000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(decode_step(";400000")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_step("4 ")) == DecodeError::bad_hex);
+  expect_errors(decode_continue, DecodeError::bad_hex, {"40001g"});
+  expect_errors(decode_continue, DecodeError::overflow, {"10000000000000000"});
+  expect_errors(decode_step, DecodeError::bad_hex, {";400000", "4 "});
 }
 
 TEST_CASE("C and S: signal and optional address") {
@@ -54,13 +45,10 @@ TEST_CASE("C and S: signal and optional address") {
   CHECK(s->signal == 5);
   CHECK(s->addr == 0x400000);
   CHECK(decode_continue_signal("ff").value().signal == 0xff);
-  CHECK(error_of(decode_continue_signal("")) == DecodeError::empty_field);
-  CHECK(error_of(decode_continue_signal(";400000")) == DecodeError::empty_field);
-  CHECK(error_of(decode_continue_signal("05;")) == DecodeError::empty_field);
-  CHECK(error_of(decode_continue_signal("100")) == DecodeError::overflow);
-  CHECK(error_of(decode_continue_signal("0x")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_step_signal("05;40000z")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_step_signal("05;1;2")) == DecodeError::bad_hex);
+  expect_errors(decode_continue_signal, DecodeError::empty_field, {"", ";400000", "05;"});
+  expect_errors(decode_continue_signal, DecodeError::overflow, {"100"});
+  expect_errors(decode_continue_signal, DecodeError::bad_hex, {"0x"});
+  expect_errors(decode_step_signal, DecodeError::bad_hex, {"05;40000z", "05;1;2"});
 }
 
 TEST_CASE("vCont: actions with and without threads") {
@@ -93,31 +81,17 @@ TEST_CASE("vCont: actions with and without threads") {
 }
 
 TEST_CASE("vCont: every error path") {
-  CHECK(error_of(decode_vcont("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_vcont("c")) == DecodeError::missing_field);
-  CHECK(error_of(decode_vcont(";")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";c;")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";;c")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";:1")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";q")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_vcont(";c;x:1")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_vcont(";cc")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_vcont(";s1")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_vcont(";t0")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_vcont(";C")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";C100")) == DecodeError::overflow);
-  CHECK(error_of(decode_vcont(";Sxx")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_vcont(";c:")) == DecodeError::bad_thread_id);
-  CHECK(error_of(decode_vcont(";c:zz")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_vcont(";c:p1.")) == DecodeError::bad_thread_id);
-  CHECK(error_of(decode_vcont(";r400000")) == DecodeError::missing_field);
-  CHECK(error_of(decode_vcont(";r,1")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";r1,")) == DecodeError::empty_field);
-  CHECK(error_of(decode_vcont(";r1,2,3")) == DecodeError::bad_hex);
+  expect_errors(decode_vcont, DecodeError::missing_field, {"", "c", ";r400000"});
+  expect_errors(decode_vcont, DecodeError::empty_field, {";", ";c;", ";;c", ";:1", ";C", ";r,1", ";r1,"});
+  expect_errors(decode_vcont, DecodeError::unknown_action, {";q", ";c;x:1"});
+  expect_errors(decode_vcont, DecodeError::trailing_garbage, {";cc", ";s1", ";t0"});
+  expect_errors(decode_vcont, DecodeError::overflow, {";C100"});
+  expect_errors(decode_vcont, DecodeError::bad_hex, {";Sxx", ";c:zz", ";r1,2,3"});
+  expect_errors(decode_vcont, DecodeError::bad_thread_id, {";c:", ";c:p1."});
   // An endless list is refused rather than grown without bound.
   std::string many;
   for (int i = 0; i < 5000; ++i) many += ";c";
-  CHECK(error_of(decode_vcont(many)) == DecodeError::too_long);
+  expect_errors(decode_vcont, DecodeError::too_long, {many});
 }
 
 TEST_CASE("H: op and thread") {
@@ -131,20 +105,18 @@ TEST_CASE("H: op and thread") {
   CHECK(c->thread == ThreadId::all());
   CHECK(decode_set_thread("g0").value().thread == ThreadId::any());
   CHECK(decode_set_thread("gp1.2").value().thread == ThreadId{1, 2});
-  CHECK(error_of(decode_set_thread("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_set_thread("g")) == DecodeError::bad_thread_id);
-  CHECK(error_of(decode_set_thread("x1")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_set_thread("1")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_set_thread("gzz")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_set_thread("g1;")) == DecodeError::bad_hex);
+  expect_errors(decode_set_thread, DecodeError::missing_field, {""});
+  expect_errors(decode_set_thread, DecodeError::bad_thread_id, {"g"});
+  expect_errors(decode_set_thread, DecodeError::unknown_action, {"x1", "1"});
+  expect_errors(decode_set_thread, DecodeError::bad_hex, {"gzz", "g1;"});
 }
 
 TEST_CASE("T: thread") {
   CHECK(decode_thread_alive("1").value().thread == ThreadId{0, 1});
   CHECK(decode_thread_alive("p1.1").value().thread == ThreadId{1, 1});
-  CHECK(error_of(decode_thread_alive("")) == DecodeError::bad_thread_id);
-  CHECK(error_of(decode_thread_alive("q")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_thread_alive("8000000000000000")) == DecodeError::overflow);
+  expect_errors(decode_thread_alive, DecodeError::bad_thread_id, {""});
+  expect_errors(decode_thread_alive, DecodeError::bad_hex, {"q"});
+  expect_errors(decode_thread_alive, DecodeError::overflow, {"8000000000000000"});
 }
 
 TEST_CASE("Z/z: type,addr,kind") {
@@ -163,41 +135,33 @@ TEST_CASE("Z/z: type,addr,kind") {
 }
 
 TEST_CASE("Z/z: every error path") {
-  CHECK(error_of(decode_breakpoint("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_breakpoint("0")) == DecodeError::missing_field);
-  CHECK(error_of(decode_breakpoint("0,400000")) == DecodeError::missing_field);
-  CHECK(error_of(decode_breakpoint(",400000,1")) == DecodeError::empty_field);
-  CHECK(error_of(decode_breakpoint("0,,1")) == DecodeError::empty_field);
-  CHECK(error_of(decode_breakpoint("0,400000,")) == DecodeError::empty_field);
-  CHECK(error_of(decode_breakpoint("5,400000,1")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_breakpoint("x,400000,1")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_breakpoint("0,4g0000,1")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_breakpoint("0,400000,1;X2,0a")) == DecodeError::bad_hex);  // no conditions
-  CHECK(error_of(decode_breakpoint("0,400000,1,2")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_breakpoint("0,10000000000000000,1")) == DecodeError::overflow);
-  CHECK(error_of(decode_breakpoint("2,0,10001")) == DecodeError::bad_value);
-  CHECK(error_of(decode_breakpoint("2,ffffffffffffffff,2")) == DecodeError::address_wrap);
+  expect_errors(decode_breakpoint, DecodeError::missing_field, {"", "0", "0,400000"});
+  expect_errors(decode_breakpoint, DecodeError::empty_field, {",400000,1", "0,,1", "0,400000,"});
+  expect_errors(decode_breakpoint, DecodeError::unknown_action, {"5,400000,1"});
+  expect_errors(decode_breakpoint, DecodeError::bad_hex, {"x,400000,1", "0,4g0000,1", "0,400000,1,2"});
+  expect_errors(decode_breakpoint, DecodeError::bad_hex, {"0,400000,1;X2,0a"});  // no conditions
+  expect_errors(decode_breakpoint, DecodeError::overflow, {"0,10000000000000000,1"});
+  expect_errors(decode_breakpoint, DecodeError::bad_value, {"2,0,10001"});
+  expect_errors(decode_breakpoint, DecodeError::address_wrap, {"2,ffffffffffffffff,2"});
 }
 
 TEST_CASE("D: optional ;pid") {
   CHECK_FALSE(decode_detach("").value().pid.has_value());
   CHECK(decode_detach(";1f").value().pid == 0x1f);
   CHECK(decode_detach(";7fffffffffffffff").value().pid == 0x7fffffffffffffff);
-  CHECK(error_of(decode_detach("1")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_detach(";")) == DecodeError::empty_field);
-  CHECK(error_of(decode_detach(";1;")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_detach(";8000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(decode_detach(";10000000000000000")) == DecodeError::overflow);
+  expect_errors(decode_detach, DecodeError::trailing_garbage, {"1"});
+  expect_errors(decode_detach, DecodeError::empty_field, {";"});
+  expect_errors(decode_detach, DecodeError::bad_hex, {";1;"});
+  expect_errors(decode_detach, DecodeError::overflow, {";8000000000000000", ";10000000000000000"});
 }
 
 TEST_CASE("qRcmd: ,hex command") {
   CHECK(decode_monitor(",68656c70").value().command == "help");
   CHECK(decode_monitor(",").value().command.empty());
   CHECK(decode_monitor(",4869").value().command == "Hi");
-  CHECK(error_of(decode_monitor("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_monitor("68656c70")) == DecodeError::missing_field);
-  CHECK(error_of(decode_monitor(",68656c7")) == DecodeError::odd_hex_length);
-  CHECK(error_of(decode_monitor(",68656x70")) == DecodeError::bad_hex);
+  expect_errors(decode_monitor, DecodeError::missing_field, {"", "68656c70"});
+  expect_errors(decode_monitor, DecodeError::odd_hex_length, {",68656c7"});
+  expect_errors(decode_monitor, DecodeError::bad_hex, {",68656x70"});
 }
 
 TEST_CASE("qXfer: :object:read:annex:offset,length") {
@@ -219,19 +183,14 @@ TEST_CASE("qXfer: :object:read:annex:offset,length") {
 }
 
 TEST_CASE("qXfer: every error path") {
-  CHECK(error_of(decode_xfer_read("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read("features:read:target.xml:0,1")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read(":features")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read("::read:target.xml:0,1")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read(":features:read")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read(":features:read:0,1")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:0")) == DecodeError::missing_field);
-  CHECK(error_of(decode_xfer_read(":features:write:target.xml:0,1")) == DecodeError::unknown_action);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:,1")) == DecodeError::empty_field);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:0,")) == DecodeError::empty_field);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:0,1x")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:g,1")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_xfer_read(":features:read:target.xml:10000000000000000,1")) == DecodeError::overflow);
+  expect_errors(decode_xfer_read, DecodeError::missing_field, {"", "features:read:target.xml:0,1", ":features",
+      "::read:target.xml:0,1", ":features:read", ":features:read:0,1", ":features:read:target.xml:0"});
+  expect_errors(decode_xfer_read, DecodeError::unknown_action, {":features:write:target.xml:0,1"});
+  expect_errors(decode_xfer_read, DecodeError::empty_field, {":features:read:target.xml:,1",
+      ":features:read:target.xml:0,"});
+  expect_errors(decode_xfer_read, DecodeError::bad_hex, {":features:read:target.xml:0,1x",
+      ":features:read:target.xml:g,1"});
+  expect_errors(decode_xfer_read, DecodeError::overflow, {":features:read:target.xml:10000000000000000,1"});
 }
 
 TEST_CASE("qSupported: feature list") {
@@ -243,14 +202,13 @@ TEST_CASE("qSupported: feature list") {
   CHECK(f->features[2] == "xmlRegisters=i386");
   CHECK(f->features[3] == "vContSupported+");
   CHECK(decode_supported(":").value().features.empty());
-  CHECK(error_of(decode_supported("multiprocess+")) == DecodeError::trailing_garbage);
+  expect_errors(decode_supported, DecodeError::trailing_garbage, {"multiprocess+"});
   std::string many = ":";
   for (int i = 0; i < 300; ++i) many += "f" + std::to_string(i) + "+;";
-  CHECK(error_of(decode_supported(many)) == DecodeError::too_long);
+  expect_errors(decode_supported, DecodeError::too_long, {many});
 }
 
 TEST_CASE("packets without arguments") {
   CHECK(decode_no_args("").has_value());
-  CHECK(error_of(decode_no_args("x")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_no_args(":")) == DecodeError::trailing_garbage);
+  expect_errors(decode_no_args, DecodeError::trailing_garbage, {"x", ":"});
 }

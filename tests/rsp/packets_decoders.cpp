@@ -9,18 +9,14 @@
 #include "rsp/packets/memory.hpp"
 #include "rsp/packets/registers.hpp"
 #include "rsp/packets/thread_id.hpp"
+#include "tests/support/decode_checks.hpp"
 
 using namespace remora::rsp;
 using namespace remora::rsp::packets;
 using remora::targets::ThreadId;
+using remora::test::expect_errors;
 
 namespace {
-
-template <class T>
-DecodeError error_of(const std::expected<T, DecodeError>& r) {
-  REQUIRE_FALSE(r.has_value());
-  return r.error();
-}
 
 std::vector<std::byte> bytes(std::initializer_list<unsigned> values) {
   std::vector<std::byte> out;
@@ -52,20 +48,10 @@ TEST_CASE("thread ids: plain, wildcard and multiprocess forms") {
 }
 
 TEST_CASE("thread ids: every error path") {
-  CHECK(error_of(parse_thread_id("")) == DecodeError::bad_thread_id);
-  CHECK(error_of(parse_thread_id("p")) == DecodeError::bad_thread_id);
-  CHECK(error_of(parse_thread_id("p1.")) == DecodeError::bad_thread_id);
-  CHECK(error_of(parse_thread_id("p.1")) == DecodeError::bad_thread_id);
-  CHECK(error_of(parse_thread_id("xyz")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("-2")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("-")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("1.2")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("p1.2.3")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("pp1")) == DecodeError::bad_hex);
-  CHECK(error_of(parse_thread_id("8000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(parse_thread_id("p8000000000000000.1")) == DecodeError::overflow);
-  CHECK(error_of(parse_thread_id("10000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(parse_thread_id("1 ")) == DecodeError::bad_hex);
+  expect_errors(parse_thread_id, DecodeError::bad_thread_id, {"", "p", "p1.", "p.1"});
+  expect_errors(parse_thread_id, DecodeError::bad_hex, {"xyz", "-2", "-", "1.2", "p1.2.3", "pp1", "1 "});
+  expect_errors(parse_thread_id, DecodeError::overflow, {"8000000000000000", "p8000000000000000.1",
+      "10000000000000000"});
 }
 
 TEST_CASE("thread ids: append_thread_id writes what parse_thread_id reads") {
@@ -93,20 +79,13 @@ TEST_CASE("m/x: addr,length") {
 }
 
 TEST_CASE("m/x: every error path") {
-  CHECK(error_of(decode_read_memory("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_read_memory("600000")) == DecodeError::missing_field);
-  CHECK(error_of(decode_read_memory(",10")) == DecodeError::empty_field);
-  CHECK(error_of(decode_read_memory("600000,")) == DecodeError::empty_field);
-  CHECK(error_of(decode_read_memory("60g000,10")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_memory("600000,1z")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_memory("600000,10,4")) == DecodeError::bad_hex);  // trailing field
-  CHECK(error_of(decode_read_memory("600000,10 ")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_memory("-1,10")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_memory("10000000000000000,1")) == DecodeError::overflow);
-  CHECK(error_of(decode_read_memory("0,10000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(decode_read_memory("ffffffffffffffff,2")) == DecodeError::address_wrap);
-  CHECK(error_of(decode_read_memory("fffffffffffffff0,11")) == DecodeError::address_wrap);
-  CHECK(error_of(decode_read_memory("2,ffffffffffffffff")) == DecodeError::address_wrap);
+  expect_errors(decode_read_memory, DecodeError::missing_field, {"", "600000"});
+  expect_errors(decode_read_memory, DecodeError::empty_field, {",10", "600000,"});
+  expect_errors(decode_read_memory, DecodeError::bad_hex, {"60g000,10", "600000,1z", "600000,10 ", "-1,10"});
+  expect_errors(decode_read_memory, DecodeError::bad_hex, {"600000,10,4"});  // trailing field
+  expect_errors(decode_read_memory, DecodeError::overflow, {"10000000000000000,1", "0,10000000000000000"});
+  expect_errors(decode_read_memory, DecodeError::address_wrap, {"ffffffffffffffff,2", "fffffffffffffff0,11",
+      "2,ffffffffffffffff"});
 }
 
 TEST_CASE("M: addr,length:hex") {
@@ -121,20 +100,17 @@ TEST_CASE("M: addr,length:hex") {
 }
 
 TEST_CASE("M: every error path") {
-  CHECK(error_of(decode_write_memory_hex("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_write_memory_hex("600000,2")) == DecodeError::missing_field);  // no ':'
-  CHECK(error_of(decode_write_memory_hex("600000:aabb")) == DecodeError::missing_field);  // no ','
-  CHECK(error_of(decode_write_memory_hex(",2:aabb")) == DecodeError::empty_field);
-  CHECK(error_of(decode_write_memory_hex("600000,:aabb")) == DecodeError::empty_field);
-  CHECK(error_of(decode_write_memory_hex("60x000,2:aabb")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_memory_hex("600000,2:aabg")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_memory_hex("600000,2:aab")) == DecodeError::length_mismatch);  // odd
-  CHECK(error_of(decode_write_memory_hex("600000,2:aa")) == DecodeError::length_mismatch);
-  CHECK(error_of(decode_write_memory_hex("600000,2:aabbcc")) == DecodeError::length_mismatch);
-  CHECK(error_of(decode_write_memory_hex("600000,1:aa:")) == DecodeError::length_mismatch);
-  CHECK(error_of(decode_write_memory_hex("ffffffffffffffff,2:aabb")) == DecodeError::address_wrap);
-  CHECK(error_of(decode_write_memory_hex("0,8000000000000000:")) == DecodeError::too_long);
-  CHECK(error_of(decode_write_memory_hex("0,10000000000000000:")) == DecodeError::overflow);
+  expect_errors(decode_write_memory_hex, DecodeError::missing_field, {""});
+  expect_errors(decode_write_memory_hex, DecodeError::missing_field, {"600000,2"});  // no ':'
+  expect_errors(decode_write_memory_hex, DecodeError::missing_field, {"600000:aabb"});  // no ','
+  expect_errors(decode_write_memory_hex, DecodeError::empty_field, {",2:aabb", "600000,:aabb"});
+  expect_errors(decode_write_memory_hex, DecodeError::bad_hex, {"60x000,2:aabb", "600000,2:aabg"});
+  expect_errors(decode_write_memory_hex, DecodeError::length_mismatch, {"600000,2:aa", "600000,2:aabbcc",
+      "600000,1:aa:"});
+  expect_errors(decode_write_memory_hex, DecodeError::length_mismatch, {"600000,2:aab"});  // odd
+  expect_errors(decode_write_memory_hex, DecodeError::address_wrap, {"ffffffffffffffff,2:aabb"});
+  expect_errors(decode_write_memory_hex, DecodeError::too_long, {"0,8000000000000000:"});
+  expect_errors(decode_write_memory_hex, DecodeError::overflow, {"0,10000000000000000:"});
 }
 
 TEST_CASE("X: binary data with escapes") {
@@ -154,18 +130,15 @@ TEST_CASE("X: binary data with escapes") {
 }
 
 TEST_CASE("X: every error path") {
-  CHECK(error_of(decode_write_memory_binary("600000,1")) == DecodeError::missing_field);
-  CHECK(error_of(decode_write_memory_binary("600000:a")) == DecodeError::missing_field);
-  CHECK(error_of(decode_write_memory_binary("60q000,1:a")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_memory_binary("600000,1:}")) == DecodeError::bad_escape);
-  CHECK(error_of(decode_write_memory_binary("600000,2:a}")) == DecodeError::bad_escape);
-  CHECK(error_of(decode_write_memory_binary("600000,2:a")) == DecodeError::length_mismatch);
-  CHECK(error_of(decode_write_memory_binary("600000,1:ab")) == DecodeError::length_mismatch);
+  expect_errors(decode_write_memory_binary, DecodeError::missing_field, {"600000,1", "600000:a"});
+  expect_errors(decode_write_memory_binary, DecodeError::bad_hex, {"60q000,1:a"});
+  expect_errors(decode_write_memory_binary, DecodeError::bad_escape, {"600000,1:}", "600000,2:a}"});
+  expect_errors(decode_write_memory_binary, DecodeError::length_mismatch, {"600000,2:a", "600000,1:ab"});
   // The escape pair counts as one byte: two escaped bytes are 2, not 4.
-  CHECK(error_of(decode_write_memory_binary("600000,4:}]}]")) == DecodeError::length_mismatch);
+  expect_errors(decode_write_memory_binary, DecodeError::length_mismatch, {"600000,4:}]}]"});
   CHECK(decode_write_memory_binary("600000,2:}]}]").value().data == bytes({'}', '}'}));
-  CHECK(error_of(decode_write_memory_binary("ffffffffffffffff,2:ab")) == DecodeError::address_wrap);
-  CHECK(error_of(decode_write_memory_binary("0,ffffffffffffffff:")) == DecodeError::too_long);
+  expect_errors(decode_write_memory_binary, DecodeError::address_wrap, {"ffffffffffffffff,2:ab"});
+  expect_errors(decode_write_memory_binary, DecodeError::too_long, {"0,ffffffffffffffff:"});
 }
 
 TEST_CASE("lldb ;thread: suffix") {
@@ -180,11 +153,9 @@ TEST_CASE("lldb ;thread: suffix") {
   auto no_final = split_thread_suffix("10;thread:p1.2");  // the final ';' is optional
   REQUIRE(no_final);
   CHECK(no_final->thread == ThreadId{1, 2});
-  CHECK(error_of(split_thread_suffix("10;thread:;")) == DecodeError::bad_thread_id);
-  CHECK(error_of(split_thread_suffix("10;thread:zz;")) == DecodeError::bad_hex);
-  CHECK(error_of(split_thread_suffix("10;thrd:1;")) == DecodeError::trailing_garbage);
-  CHECK(error_of(split_thread_suffix("10;")) == DecodeError::trailing_garbage);
-  CHECK(error_of(split_thread_suffix("10;thread:1;junk")) == DecodeError::bad_hex);
+  expect_errors(split_thread_suffix, DecodeError::bad_thread_id, {"10;thread:;"});
+  expect_errors(split_thread_suffix, DecodeError::bad_hex, {"10;thread:zz;", "10;thread:1;junk"});
+  expect_errors(split_thread_suffix, DecodeError::trailing_garbage, {"10;thrd:1;", "10;"});
 }
 
 TEST_CASE("g: no arguments but an optional thread suffix") {
@@ -192,9 +163,8 @@ TEST_CASE("g: no arguments but an optional thread suffix") {
   REQUIRE(g);
   CHECK_FALSE(g->thread.has_value());
   CHECK(decode_read_registers(";thread:1;").value().thread == ThreadId{0, 1});
-  CHECK(error_of(decode_read_registers("1")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_read_registers("x;thread:1;")) == DecodeError::trailing_garbage);
-  CHECK(error_of(decode_read_registers(";thread:-;")) == DecodeError::bad_hex);
+  expect_errors(decode_read_registers, DecodeError::trailing_garbage, {"1", "x;thread:1;"});
+  expect_errors(decode_read_registers, DecodeError::bad_hex, {";thread:-;"});
 }
 
 TEST_CASE("G: the whole register block in hex") {
@@ -207,10 +177,10 @@ TEST_CASE("G: the whole register block in hex") {
   CHECK(t->data == bytes({0xff}));
   CHECK(t->thread == ThreadId{0, 3});
   CHECK(decode_write_registers("").value().data.empty());  // the handler checks the size
-  CHECK(error_of(decode_write_registers("001")) == DecodeError::odd_hex_length);
-  CHECK(error_of(decode_write_registers("00xx")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_registers("00;thread:;")) == DecodeError::bad_thread_id);
-  CHECK(error_of(decode_write_registers("00;tid:1;")) == DecodeError::trailing_garbage);
+  expect_errors(decode_write_registers, DecodeError::odd_hex_length, {"001"});
+  expect_errors(decode_write_registers, DecodeError::bad_hex, {"00xx"});
+  expect_errors(decode_write_registers, DecodeError::bad_thread_id, {"00;thread:;"});
+  expect_errors(decode_write_registers, DecodeError::trailing_garbage, {"00;tid:1;"});
 }
 
 TEST_CASE("p: register number") {
@@ -221,13 +191,9 @@ TEST_CASE("p: register number") {
   REQUIRE(t);
   CHECK(t->regnum == 7);
   CHECK(t->thread == ThreadId{1, 1});
-  CHECK(error_of(decode_read_register("")) == DecodeError::empty_field);
-  CHECK(error_of(decode_read_register(";thread:1;")) == DecodeError::empty_field);
-  CHECK(error_of(decode_read_register("1g")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_register("10000")) == DecodeError::overflow);
-  CHECK(error_of(decode_read_register("10000000000000000")) == DecodeError::overflow);
-  CHECK(error_of(decode_read_register("10=00")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_read_register("10;thread:x;")) == DecodeError::bad_hex);
+  expect_errors(decode_read_register, DecodeError::empty_field, {"", ";thread:1;"});
+  expect_errors(decode_read_register, DecodeError::bad_hex, {"1g", "10=00", "10;thread:x;"});
+  expect_errors(decode_read_register, DecodeError::overflow, {"10000", "10000000000000000"});
 }
 
 TEST_CASE("P: regnum=value") {
@@ -239,13 +205,10 @@ TEST_CASE("P: regnum=value") {
   REQUIRE(t);
   CHECK(t->value == bytes({0xff}));
   CHECK(t->thread == ThreadId{0, 1});
-  CHECK(error_of(decode_write_register("10")) == DecodeError::missing_field);
-  CHECK(error_of(decode_write_register("")) == DecodeError::missing_field);
-  CHECK(error_of(decode_write_register("=00")) == DecodeError::empty_field);
-  CHECK(error_of(decode_write_register("10=")) == DecodeError::empty_field);
-  CHECK(error_of(decode_write_register("10=0")) == DecodeError::odd_hex_length);
-  CHECK(error_of(decode_write_register("10=0g")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_register("1x=00")) == DecodeError::bad_hex);
-  CHECK(error_of(decode_write_register("10000=00")) == DecodeError::overflow);
-  CHECK(error_of(decode_write_register("10=00;x")) == DecodeError::trailing_garbage);
+  expect_errors(decode_write_register, DecodeError::missing_field, {"10", ""});
+  expect_errors(decode_write_register, DecodeError::empty_field, {"=00", "10="});
+  expect_errors(decode_write_register, DecodeError::odd_hex_length, {"10=0"});
+  expect_errors(decode_write_register, DecodeError::bad_hex, {"10=0g", "1x=00"});
+  expect_errors(decode_write_register, DecodeError::overflow, {"10000=00"});
+  expect_errors(decode_write_register, DecodeError::trailing_garbage, {"10=00;x"});
 }

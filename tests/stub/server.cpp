@@ -73,6 +73,19 @@ struct Fixture {
     REQUIRE_FALSE(ec);
     return s;
   }
+
+  // Connects one more client and waits until the server has handed it over; the socket is kept
+  // here so it stays open for the rest of the test case.
+  void connect_client(Server& server) {
+    std::size_t before = clients.size();
+    sockets.push_back(connect(server.port()));
+    REQUIRE(run_until([&] { return clients.size() == before + 1; }));
+  }
+
+  // The common start of a test case: a loopback server on a free port serving one client.
+  std::unique_ptr<Server> serve_one_client(bool once = false);
+
+  std::vector<asio::ip::tcp::socket> sockets;  // after `io`: closed before it goes
 };
 
 TcpComm loopback_any_port() {
@@ -80,6 +93,13 @@ TcpComm loopback_any_port() {
   tcp.port = 0;
   tcp.defaulted_to_loopback = true;
   return tcp;
+}
+
+std::unique_ptr<Server> Fixture::serve_one_client(bool once) {
+  auto server = make(loopback_any_port(), once);
+  REQUIRE(server->start());
+  connect_client(*server);
+  return server;
 }
 
 }  // namespace
@@ -126,10 +146,7 @@ TEST_CASE("one client at a time; the second is closed without a byte") {
 TEST_CASE("a client leaving says so in gdbserver's words; a finished process ends the server") {
   SUBCASE("keep listening") {
     Fixture f;
-    auto server = f.make(loopback_any_port());
-    REQUIRE(server->start());
-    auto a = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    auto server = f.serve_one_client();
     f.lines.clear();
     f.clients[0]->finish(false);
     REQUIRE(f.run_until([&] { return !server->has_client(); }));
@@ -140,10 +157,7 @@ TEST_CASE("a client leaving says so in gdbserver's words; a finished process end
   }
   SUBCASE("the process is gone (not --multi): exit without the reopen line") {
     Fixture f;
-    auto server = f.make(loopback_any_port());
-    REQUIRE(server->start());
-    auto a = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    auto server = f.serve_one_client();
     f.lines.clear();
     f.clients[0]->finish(false, true);
     REQUIRE(f.run_until([&] { return f.finished; }));
@@ -160,39 +174,29 @@ TEST_CASE("bind() then begin(): nothing is announced before begin()") {
   server->begin();
   REQUIRE_FALSE(f.lines.empty());
   CHECK(f.lines[0] == "Listening on port " + std::to_string(server->port()));
-  auto a = f.connect(server->port());
-  REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+  f.connect_client(*server);
 }
 
 TEST_CASE("after a client leaves, the next one is served; --once exits instead") {
   SUBCASE("keep listening") {
     Fixture f;
-    auto server = f.make(loopback_any_port());
-    REQUIRE(server->start());
-    auto a = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    auto server = f.serve_one_client();
     f.clients[0]->finish(false);
     REQUIRE(f.run_until([&] { return !server->has_client(); }));
     CHECK_FALSE(f.finished);
-    auto b = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 2; }));
+    f.connect_client(*server);
+    REQUIRE(f.clients.size() == 2);
     CHECK(f.clients[1]->started);
   }
   SUBCASE("--once") {
     Fixture f;
-    auto server = f.make(loopback_any_port(), true);
-    REQUIRE(server->start());
-    auto a = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    auto server = f.serve_one_client(true);
     f.clients[0]->finish(false);
     CHECK(f.run_until([&] { return f.finished; }));
   }
   SUBCASE("the client asks the server to exit") {
     Fixture f;
-    auto server = f.make(loopback_any_port());
-    REQUIRE(server->start());
-    auto a = f.connect(server->port());
-    REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+    auto server = f.serve_one_client();
     f.clients[0]->finish(true);
     CHECK(f.run_until([&] { return f.finished; }));
   }
@@ -200,10 +204,7 @@ TEST_CASE("after a client leaves, the next one is served; --once exits instead")
 
 TEST_CASE("stop() shuts the client down and finishes") {
   Fixture f;
-  auto server = f.make(loopback_any_port());
-  REQUIRE(server->start());
-  auto a = f.connect(server->port());
-  REQUIRE(f.run_until([&] { return f.clients.size() == 1; }));
+  auto server = f.serve_one_client();
   server->stop();
   CHECK(f.clients[0]->shut_down);
   CHECK(f.finished);

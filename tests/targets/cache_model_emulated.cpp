@@ -87,6 +87,14 @@ model::Options forced(std::size_t block = 64) {
   return o;
 }
 
+// Write-back only where `hint` allows it (and proof, where it asks for proof).
+model::Options hinted_by(cache::HintSource& hint) {
+  auto o = forced();
+  o.cache.write_back = cache::WriteBackMode::hinted;
+  o.cache.hints = &hint;
+  return o;
+}
+
 TEST_CASE("cache model: emulated backend, write-back forced over 1500 seeded sequences") {
   EmulatedWorld world;
   model::RunTotals totals;
@@ -111,11 +119,8 @@ TEST_CASE("cache model: emulated backend, other block sizes") {
 TEST_CASE("cache model: emulated backend, write-back where an exact backend hint allows it") {
   EmulatedWorld world;
   ExactHint hint;
-  auto options = forced();
-  options.cache.write_back = cache::WriteBackMode::hinted;
-  options.cache.hints = &hint;
   model::RunTotals totals;
-  auto failure = model::run_many(world.fx, options, 9000, 500, totals);
+  auto failure = model::run_many(world.fx, hinted_by(hint), 9000, 500, totals);
   INFO(failure);
   CHECK(failure.empty());
   CHECK(totals.last_stats.deferred_writes + totals.held_back_seen > 0);
@@ -139,11 +144,8 @@ TEST_CASE("cache model: a write-through-everything cache fails the write-back as
 TEST_CASE("cache model: a cache that holds back faulting bytes is caught, with seed and shrunk sequence") {
   EmulatedWorld world;
   LyingHint hint;
-  auto options = forced();
-  options.cache.write_back = cache::WriteBackMode::hinted;
-  options.cache.hints = &hint;
   model::RunTotals totals;
-  auto failure = model::run_many(world.fx, options, 1, 300, totals);
+  auto failure = model::run_many(world.fx, hinted_by(hint), 1, 300, totals);
   MESSAGE(failure);
   CHECK(failure.starts_with("seed "));
   CHECK(failure.find("shrunk to ") != std::string::npos);

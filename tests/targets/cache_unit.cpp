@@ -44,84 +44,86 @@ emulated::EmulatedOptions one_region() {
   return o;
 }
 
-TEST_CASE("cache: a second read of the same blocks makes no backend call; stats count it") {
+// Writes go through until the bytes are proven writable this stop, then are held back.
+cache::CacheConfig forced_write_back() {
+  cache::CacheConfig config;
+  config.write_back = cache::WriteBackMode::forced;
+  return config;
+}
+
+// One data region seen through a CountingMemory, and the cache under test over that.
+struct CountedCache {
   PostQueue loop;
-  auto target = make_target(loop, one_region());
-  CountingMemory counting(target->memory());
-  cache::MemoryCache c(counting);
+  std::unique_ptr<Target> target = make_target(loop, one_region());
+  CountingMemory counting{target->memory()};
+  cache::MemoryCache c;
+  explicit CountedCache(cache::CacheConfig config = {}) : c(counting, config) {}
+};
+
+TEST_CASE("cache: a second read of the same blocks makes no backend call; stats count it") {
+  CountedCache f;
   std::vector<std::byte> buf(600);
-  CHECK(c.read_virtual(0x10010, buf).bytes == 600);
-  CHECK(counting.reads == 1);  // consecutive missing blocks come in one backend read
-  CHECK(c.read_virtual(0x10020, std::span(buf).first(100)).bytes == 100);
-  CHECK(counting.reads == 1);
-  auto s = c.stats();
+  CHECK(f.c.read_virtual(0x10010, buf).bytes == 600);
+  CHECK(f.counting.reads == 1);  // consecutive missing blocks come in one backend read
+  CHECK(f.c.read_virtual(0x10020, std::span(buf).first(100)).bytes == 100);
+  CHECK(f.counting.reads == 1);
+  auto s = f.c.stats();
   CHECK(s.misses == 3);
   CHECK(s.hits == 1);
   CHECK(s.client_reads == 2);
   CHECK(s.backend_reads == 1);
-  c.invalidate();  // the target ran: nothing read before may be served again
-  CHECK(c.read_virtual(0x10020, std::span(buf).first(100)).bytes == 100);
-  CHECK(counting.reads == 2);
+  f.c.invalidate();  // the target ran: nothing read before may be served again
+  CHECK(f.c.read_virtual(0x10020, std::span(buf).first(100)).bytes == 100);
+  CHECK(f.counting.reads == 2);
 }
 
 TEST_CASE("cache: held-back writes reach the backend at flush, one write per contiguous run") {
-  PostQueue loop;
-  auto target = make_target(loop, one_region());
-  CountingMemory counting(target->memory());
-  cache::CacheConfig config;
-  config.write_back = cache::WriteBackMode::forced;
-  cache::MemoryCache c(counting, config);
+  CountedCache f(forced_write_back());
   auto data = pattern(300, 7);
-  CHECK(c.write_virtual(0x10100, data).bytes == 300);  // first write this stop: through
-  CHECK(counting.writes == 1);
+  CHECK(f.c.write_virtual(0x10100, data).bytes == 300);  // first write this stop: through
+  CHECK(f.counting.writes == 1);
   auto again = pattern(300, 9);
-  CHECK(c.write_virtual(0x10100, again).bytes == 300);  // proven bytes: held back
-  CHECK(counting.writes == 1);
-  CHECK(c.pending_bytes() == 300);
+  CHECK(f.c.write_virtual(0x10100, again).bytes == 300);  // proven bytes: held back
+  CHECK(f.counting.writes == 1);
+  CHECK(f.c.pending_bytes() == 300);
   std::vector<std::byte> raw(300);
-  target->memory().read_virtual(0x10100, raw);
+  f.target->memory().read_virtual(0x10100, raw);
   CHECK(raw == data);  // not yet in the target
   std::vector<std::byte> seen(300);
-  c.read_virtual(0x10100, seen);
+  f.c.read_virtual(0x10100, seen);
   CHECK(seen == again);  // read-your-writes
-  CHECK(!c.flush().error);
-  CHECK(counting.writes == 2);  // 300 bytes across two blocks: one run
-  target->memory().read_virtual(0x10100, raw);
+  CHECK(!f.c.flush().error);
+  CHECK(f.counting.writes == 2);  // 300 bytes across two blocks: one run
+  f.target->memory().read_virtual(0x10100, raw);
   CHECK(raw == again);
-  CHECK(c.stats().bytes_flushed == 300);
+  CHECK(f.c.stats().bytes_flushed == 300);
 }
 
 TEST_CASE("cache: a read of a quarter of the cache or more goes below, with held-back bytes laid over it") {
-  PostQueue loop;
-  auto target = make_target(loop, one_region());
-  CountingMemory counting(target->memory());
-  cache::CacheConfig config;
-  config.write_back = cache::WriteBackMode::forced;
+  auto config = forced_write_back();
   config.capacity_blocks = 16;  // 4 KiB: reads of 1 KiB and more bypass it
-  cache::MemoryCache c(counting, config);
+  CountedCache f(config);
   auto data = pattern(64, 3);
-  CHECK(c.write_virtual(0x10200, data).bytes == 64);
+  CHECK(f.c.write_virtual(0x10200, data).bytes == 64);
   auto again = pattern(64, 5);
-  CHECK(c.write_virtual(0x10200, again).bytes == 64);  // held back
-  CHECK(c.pending_bytes() == 64);
+  CHECK(f.c.write_virtual(0x10200, again).bytes == 64);  // held back
+  CHECK(f.c.pending_bytes() == 64);
   std::vector<std::byte> big(0x1000);
-  CHECK(c.read_virtual(0x10000, big).bytes == big.size());
+  CHECK(f.c.read_virtual(0x10000, big).bytes == big.size());
   CHECK(std::equal(again.begin(), again.end(), big.begin() + 0x200));  // read-your-writes
-  CHECK(counting.reads == 1);
-  CHECK(c.stats().misses == 0);  // nothing cached from it
-  CHECK(c.read_virtual(0x10000, big).bytes == big.size());
-  CHECK(counting.reads == 2);  // asked below again
+  CHECK(f.counting.reads == 1);
+  CHECK(f.c.stats().misses == 0);  // nothing cached from it
+  CHECK(f.c.read_virtual(0x10000, big).bytes == big.size());
+  CHECK(f.counting.reads == 2);  // asked below again
   // Past the region's end: the backend's exact prefix.
-  CHECK(c.read_virtual(0x13800, big).bytes == 0x800);
-  CHECK(!c.flush().error);
+  CHECK(f.c.read_virtual(0x13800, big).bytes == 0x800);
+  CHECK(!f.c.flush().error);
 }
 
 TEST_CASE("cache: an uncached write reaches the target at once and supersedes held-back bytes") {
   PostQueue loop;
   auto target = make_target(loop, one_region());
-  cache::CacheConfig config;
-  config.write_back = cache::WriteBackMode::forced;
-  cache::MemoryCache c(target->memory(), config);
+  cache::MemoryCache c(target->memory(), forced_write_back());
   c.write_virtual(0x10000, pattern(16, 1));
   c.write_virtual(0x10000, pattern(16, 2));  // held back
   CHECK(c.pending_bytes() == 16);
@@ -136,45 +138,35 @@ TEST_CASE("cache: an uncached write reaches the target at once and supersedes he
 }
 
 TEST_CASE("cache: a flush that fails names the first unwritten address and drops that run only") {
-  PostQueue loop;
-  auto target = make_target(loop, one_region());
-  CountingMemory counting(target->memory());
-  cache::CacheConfig config;
-  config.write_back = cache::WriteBackMode::forced;
-  cache::MemoryCache c(counting, config);
-  c.write_virtual(0x10200, pattern(32, 1));
-  c.write_virtual(0x10200, pattern(32, 2));
-  c.write_virtual(0x10800, pattern(8, 1));
-  c.write_virtual(0x10800, pattern(8, 2));
-  CHECK(c.pending_bytes() == 40);
-  counting.refuse_from = 0x10210;  // the mapping changed underneath
-  auto result = c.flush();
+  CountedCache f(forced_write_back());
+  f.c.write_virtual(0x10200, pattern(32, 1));
+  f.c.write_virtual(0x10200, pattern(32, 2));
+  f.c.write_virtual(0x10800, pattern(8, 1));
+  f.c.write_virtual(0x10800, pattern(8, 2));
+  CHECK(f.c.pending_bytes() == 40);
+  f.counting.refuse_from = 0x10210;  // the mapping changed underneath
+  auto result = f.c.flush();
   CHECK(result.error == errc::unmapped);
   CHECK(result.failed_at == 0x10210);
-  CHECK(c.pending_bytes() == 8);  // the later run waits for the next flush
-  counting.refuse_from = ~Addr{0};
-  CHECK(!c.flush().error);
-  CHECK(c.pending_bytes() == 0);
+  CHECK(f.c.pending_bytes() == 8);  // the later run waits for the next flush
+  f.counting.refuse_from = ~Addr{0};
+  CHECK(!f.c.flush().error);
+  CHECK(f.c.pending_bytes() == 0);
 }
 
 TEST_CASE("cache: off passes everything through; turning it off flushes first") {
-  PostQueue loop;
-  auto target = make_target(loop, one_region());
-  CountingMemory counting(target->memory());
-  cache::CacheConfig config;
-  config.write_back = cache::WriteBackMode::forced;
-  cache::MemoryCache c(counting, config);
-  c.write_virtual(0x10000, pattern(8, 1));
-  c.write_virtual(0x10000, pattern(8, 2));
-  CHECK(!c.set_enabled(false).error);
+  CountedCache f(forced_write_back());
+  f.c.write_virtual(0x10000, pattern(8, 1));
+  f.c.write_virtual(0x10000, pattern(8, 2));
+  CHECK(!f.c.set_enabled(false).error);
   std::vector<std::byte> raw(8);
-  target->memory().read_virtual(0x10000, raw);
+  f.target->memory().read_virtual(0x10000, raw);
   CHECK(raw == pattern(8, 2));
-  const auto reads = counting.reads;
-  c.read_virtual(0x10000, raw);
-  c.read_virtual(0x10000, raw);
-  CHECK(counting.reads == reads + 2);
-  CHECK_FALSE(c.stats().enabled);
+  const auto reads = f.counting.reads;
+  f.c.read_virtual(0x10000, raw);
+  f.c.read_virtual(0x10000, raw);
+  CHECK(f.counting.reads == reads + 2);
+  CHECK_FALSE(f.c.stats().enabled);
 }
 
 TEST_CASE("cache: a read starting past a block's readable prefix asks the backend for exactly it") {

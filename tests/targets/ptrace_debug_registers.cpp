@@ -9,14 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <thread>
 
 #include "targets/api/errors.hpp"
 #include "targets/ptrace/debug_registers.hpp"
+#include "tests/targets/ptrace_test_support.hpp"
 
 using namespace remora::targets;
 using namespace remora::targets::ptrace;
@@ -106,40 +105,9 @@ void child_body() {
   remora_dr_written = 2;              // no watch left: runs to exit
 }
 
-std::optional<int> wait_status(pid_t pid) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG | __WALL);
-    if (r == pid) return status;
-    if (r == -1 || std::chrono::steady_clock::now() > deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-struct Child {
-  pid_t pid = ::fork();
-  Child() {
-    if (pid == 0) {
-      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
-      ::raise(SIGSTOP);
-      child_body();
-      ::_exit(0);
-    }
-    REQUIRE(pid > 0);
-    auto st = wait_status(pid);
-    REQUIRE((st && WIFSTOPPED(*st) && WSTOPSIG(*st) == SIGSTOP));
-    ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_EXITKILL));
-  }
-  ~Child() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGKILL);
-    (void)wait_status(pid);
-  }
-  std::optional<int> cont() {
-    if (::ptrace(PTRACE_CONT, pid, nullptr, nullptr) == -1) return std::nullopt;
-    return wait_status(pid);
-  }
+// Stopped before child_body's first access.
+struct Child : test::TracedChild {
+  Child() : TracedChild(child_body) {}
   std::uint64_t rip() {
     user_regs_struct regs{};
     REQUIRE(::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0);

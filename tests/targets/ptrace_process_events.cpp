@@ -38,21 +38,40 @@ int reap(pid_t pid) {
   ::waitpid(pid, &status, 0);
   return -2;
 }
+
+// The stops most tests here walk through, each checked the same way every time.
+StopEvent cont_to_breakpoint(Debuggee& d) {
+  auto hit = d.cont();
+  REQUIRE(hit);
+  CHECK(hit->reason == StopReason::breakpoint);
+  return *hit;
+}
+
+StopEvent cont_to_exit(Debuggee& d, int exit_code) {
+  auto exited = d.cont();
+  REQUIRE(exited);
+  CHECK(exited->kind == StopKind::exited);
+  CHECK(exited->exit_code == exit_code);
+  return *exited;
+}
+
+// Continues to the reported fork; returns the kept child's pid.
+pid_t cont_to_fork(Debuggee& d) {
+  auto fork = d.cont();
+  REQUIRE(fork);
+  REQUIRE(fork->reason == StopReason::fork);
+  return static_cast<pid_t>(fork->child.pid);
+}
 }  // namespace
 
 TEST_CASE("ptrace events: without fork events the child runs free, without our int3s") {
   Debuggee d(Debuggee::launching("fork"));
   const Addr func = announce(d);
   REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
-  auto hit = d.cont();  // the child calls it first but was let go: the parent's call is the hit
-  REQUIRE(hit);
-  CHECK(hit->reason == StopReason::breakpoint);
-  CHECK(hit->thread.pid == d.pid);
+  // The child calls it first but was let go: the parent's call is the hit.
+  CHECK(cont_to_breakpoint(d).thread.pid == d.pid);
   REQUIRE_FALSE(d.target->breakpoints()->remove(BreakpointKind::software, func, 1));
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 15);
+  cont_to_exit(d, 15);
 }
 
 TEST_CASE("ptrace events: a reported fork keeps the child; memory and breakpoints per process") {
@@ -60,12 +79,10 @@ TEST_CASE("ptrace events: a reported fork keeps the child; memory and breakpoint
   d.target->set_reported_events(all_events());
   const Addr func = announce(d);
   REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
-  auto fork = d.cont();
-  REQUIRE(fork);
-  REQUIRE(fork->reason == StopReason::fork);
-  const pid_t child = static_cast<pid_t>(fork->child.pid);
-  CHECK(fork->child == ThreadId{child, child});
-  CHECK(fork->thread.pid == d.pid);
+  const pid_t child = cont_to_fork(d);
+  const StopEvent fork = d.log.stops.back();  // what cont_to_fork saw
+  CHECK(fork.child == ThreadId{child, child});
+  CHECK(fork.thread.pid == d.pid);
   auto threads = d.target->threads();
   CHECK(std::find(threads.begin(), threads.end(), ThreadId{child, child}) != threads.end());
   CHECK(task_state(child, child) == 't');
@@ -79,15 +96,10 @@ TEST_CASE("ptrace events: a reported fork keeps the child; memory and breakpoint
   REQUIRE_FALSE(pc->select_process(d.pid));
   REQUIRE_FALSE(pc->detach_process(child));
   CHECK(d.target->threads().size() == 1);
-  auto hit = d.cont();  // the parent, after its child exited untroubled
-  REQUIRE(hit);
-  CHECK(hit->reason == StopReason::breakpoint);
-  CHECK(hit->thread.pid == d.pid);
+  // The parent, after its child exited untroubled.
+  CHECK(cont_to_breakpoint(d).thread.pid == d.pid);
   REQUIRE_FALSE(d.target->breakpoints()->remove(BreakpointKind::software, func, 1));
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 15);
+  cont_to_exit(d, 15);
 }
 
 TEST_CASE("ptrace events: follow the fork child (detach the parent)") {
@@ -95,23 +107,15 @@ TEST_CASE("ptrace events: follow the fork child (detach the parent)") {
   d.target->set_reported_events(all_events());
   const Addr func = announce(d);
   REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
-  auto fork = d.cont();
-  REQUIRE(fork);
-  REQUIRE(fork->reason == StopReason::fork);
-  const pid_t child = static_cast<pid_t>(fork->child.pid);
+  const pid_t child = cont_to_fork(d);
   REQUIRE_FALSE(d.target->process_control()->detach_process(d.pid));
   CHECK(proc_read(d.pid, func, 1)[0] != std::byte{0xcc});  // the parent left clean
   CHECK(d.target->pid() == child);
   CHECK(d.target->threads() == std::vector<ThreadId>{{child, child}});
-  auto hit = d.cont();  // the child calls it with the int3 it inherited
-  REQUIRE(hit);
-  CHECK(hit->reason == StopReason::breakpoint);
-  CHECK(hit->thread == ThreadId{child, child});
+  // The child calls it with the int3 it inherited.
+  CHECK(cont_to_breakpoint(d).thread == ThreadId{child, child});
   REQUIRE_FALSE(d.target->breakpoints()->remove(BreakpointKind::software, func, 1));
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 5);
+  cont_to_exit(d, 5);
   CHECK(reap(d.pid) == 15);
 }
 
@@ -119,38 +123,22 @@ TEST_CASE("ptrace events: both processes kept run together; the child's exit is 
   Debuggee d(Debuggee::launching("fork"));
   d.target->set_reported_events(all_events());
   announce(d);
-  auto fork = d.cont();
-  REQUIRE(fork);
-  REQUIRE(fork->reason == StopReason::fork);
-  const pid_t child = static_cast<pid_t>(fork->child.pid);
-  auto child_exit = d.cont();  // both run: the child exits, the parent is stopped for it
-  REQUIRE(child_exit);
-  CHECK(child_exit->kind == StopKind::exited);
-  CHECK(child_exit->thread.pid == child);
-  CHECK(child_exit->exit_code == 5);
+  const pid_t child = cont_to_fork(d);
+  // Both run: the child exits, the parent is stopped for it.
+  CHECK(cont_to_exit(d, 5).thread.pid == child);
   CHECK(d.target->threads().size() == 1);
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->thread.pid == d.pid);
-  CHECK(exited->exit_code == 15);
+  CHECK(cont_to_exit(d, 15).thread.pid == d.pid);
 }
 
 TEST_CASE("ptrace events: vKill of the kept child leaves the parent debugged") {
   Debuggee d(Debuggee::launching("fork"));
   d.target->set_reported_events(all_events());
   announce(d);
-  auto fork = d.cont();
-  REQUIRE(fork);
-  REQUIRE(fork->reason == StopReason::fork);
-  const pid_t child = static_cast<pid_t>(fork->child.pid);
+  const pid_t child = cont_to_fork(d);
   REQUIRE_FALSE(d.target->process_control()->kill_process(child));
   CHECK(d.target->threads() == std::vector<ThreadId>{{d.pid, d.pid}});
   CHECK((!process_exists(child) || task_state(child, child) == 'Z'));  // its parent reaps it
-  auto exited = d.cont();  // the parent's waitpid sees a child killed by SIGKILL: not "exited"
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 1);
+  cont_to_exit(d, 1);  // the parent's waitpid sees a child killed by SIGKILL: not "exited"
 }
 
 TEST_CASE("ptrace events: vfork and vfork-done") {
@@ -165,10 +153,7 @@ TEST_CASE("ptrace events: vfork and vfork-done") {
   REQUIRE(done);
   CHECK(done->reason == StopReason::vfork_done);
   CHECK(done->thread.pid == d.pid);
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 16);
+  cont_to_exit(d, 16);
 }
 
 TEST_CASE("ptrace events: exec is an exec stop when asked for, a SIGTRAP otherwise") {
@@ -261,17 +246,9 @@ TEST_CASE("ptrace events: a leader gone with pthread_exit does not block stoppin
   Debuggee d(Debuggee::launching("leader_exit"));
   const Addr func = announce(d);
   REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
-  auto hit = d.cont();
-  REQUIRE(hit);
-  CHECK(hit->reason == StopReason::breakpoint);
-  CHECK(hit->thread.tid != d.pid);
+  CHECK(cont_to_breakpoint(d).thread.tid != d.pid);
   CHECK(task_state(d.pid, d.pid) == 'Z');
-  auto again = d.cont();
-  REQUIRE(again);
-  CHECK(again->reason == StopReason::breakpoint);
+  cont_to_breakpoint(d);
   REQUIRE_FALSE(d.target->breakpoints()->remove(BreakpointKind::software, func, 1));
-  auto exited = d.cont();
-  REQUIRE(exited);
-  CHECK(exited->kind == StopKind::exited);
-  CHECK(exited->exit_code == 9);
+  cont_to_exit(d, 9);
 }

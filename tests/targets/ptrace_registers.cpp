@@ -11,15 +11,14 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <cstring>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "targets/api/errors.hpp"
 #include "targets/arch/tdesc_xml.hpp"
 #include "targets/ptrace/register_set.hpp"
+#include "tests/targets/ptrace_test_support.hpp"
 
 using namespace remora::targets;
 using namespace remora::targets::ptrace;
@@ -88,46 +87,13 @@ namespace {
 
 using Bytes = std::vector<std::byte>;
 
-std::optional<int> wait_stop(pid_t pid, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG | __WALL);
-    if (r == pid) return status;
-    if (r == -1 || std::chrono::steady_clock::now() > deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
 // A traced child stopped at its first int3 in `body`. Killed and reaped on destruction.
-struct Child {
-  pid_t pid = -1;
-  explicit Child(void (*body)()) {
-    pid = ::fork();
-    if (pid == 0) {
-      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
-      ::raise(SIGSTOP);
-      body();
-      ::_exit(0);
-    }
-    REQUIRE(pid > 0);
-    auto st = wait_stop(pid);
-    REQUIRE((st && WIFSTOPPED(*st) && WSTOPSIG(*st) == SIGSTOP));
-    ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_EXITKILL));
-    REQUIRE(cont_to_trap());
-  }
+struct Child : test::TracedChild {
+  explicit Child(void (*body)()) : TracedChild(body) { REQUIRE(cont_to_trap()); }
   bool cont_to_trap() {
-    if (::ptrace(PTRACE_CONT, pid, nullptr, nullptr) == -1) return false;
-    auto st = wait_stop(pid);
+    auto st = cont();
     return st && WIFSTOPPED(*st) && WSTOPSIG(*st) == SIGTRAP;
   }
-  ~Child() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGKILL);
-    (void)wait_stop(pid);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
 };
 
 unsigned regnum(const char* name) {
@@ -391,7 +357,7 @@ TEST_CASE("errors: unknown register, wrong size, component missing, thread gone"
   }
   pid_t dead = child.pid;
   ::kill(dead, SIGKILL);
-  (void)wait_stop(dead);
+  (void)test::wait_status(dead);
   child.pid = -1;
   RegisterSet gone(dead, l);
   CHECK(gone.read(regnum("rax"), eight) == errc::no_such_thread);

@@ -3,6 +3,9 @@
 #pragma once
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
@@ -11,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "targets/ptrace/ptrace_target.hpp"
@@ -129,5 +133,50 @@ inline char task_state(pid_t pid, pid_t tid) {
   const char* paren = std::strrchr(buf, ')');
   return paren != nullptr && paren[1] == ' ' ? paren[2] : '?';
 }
+
+// waitpid that cannot hang a test: the status, or nullopt when the wait failed or timed out.
+inline std::optional<int> wait_status(pid_t pid, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG | __WALL);
+    if (r == pid) return status;
+    if (r == -1 || std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+// A bare traced child for the tests below PtraceTarget: forked, stopped by its own SIGSTOP
+// before `body` runs, killed with its tracer (PTRACE_O_EXITKILL), and killed and reaped on
+// destruction.
+struct TracedChild {
+  pid_t pid = -1;
+  explicit TracedChild(void (*body)()) {
+    pid = ::fork();
+    if (pid == 0) {
+      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+      ::raise(SIGSTOP);
+      body();
+      ::_exit(0);
+    }
+    REQUIRE(pid > 0);
+    auto st = wait_status(pid);
+    REQUIRE((st && WIFSTOPPED(*st) && WSTOPSIG(*st) == SIGSTOP));
+    ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_EXITKILL));
+  }
+  ~TracedChild() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    (void)wait_status(pid);
+  }
+  TracedChild(const TracedChild&) = delete;
+  TracedChild& operator=(const TracedChild&) = delete;
+
+  // PTRACE_CONT, then the next wait status; nullopt when either failed.
+  std::optional<int> cont() {
+    if (::ptrace(PTRACE_CONT, pid, nullptr, nullptr) == -1) return std::nullopt;
+    return wait_status(pid);
+  }
+};
 
 }  // namespace remora::targets::test

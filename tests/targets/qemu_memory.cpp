@@ -523,3 +523,32 @@ TEST_CASE("qemu memory through the host: random page maps, reads and writes keep
     CHECK_FALSE(mem.host_stats().disabled);
   }
 }
+
+TEST_CASE("qemu memory through the host: asked once per stop whether it may be used (a guest with threads: no)") {
+  FakeQemu fake;
+  FakeHost host(fake);
+  fake.pages[0x1000] = {};
+  host.host_writable_pages = {0x1000};
+  auto mem = pipelined_over(fake);
+  int asked = 0;
+  bool single_thread = false;
+  mem.set_host_view(&host, [&] {
+    ++asked;
+    return single_thread;
+  });
+  std::vector<std::byte> out(0x100);
+  auto data = pattern(0x100, 4);
+  CHECK(mem.read_virtual(0x1000, out).bytes == out.size());
+  CHECK(mem.write_virtual(0x1000, data).bytes == data.size());
+  CHECK(fake.pages[0x1000].bytes[0] == data[0]);
+  CHECK(asked == 1);
+  CHECK(mem.host_stats().bytes_read + mem.host_stats().bytes_written == 0);
+  CHECK(mem.host_stats().stops_not_allowed == 1);
+  mem.ran();
+  single_thread = true;
+  CHECK(mem.read_virtual(0x1000, out).bytes == out.size());
+  CHECK(mem.write_virtual(0x1000, data).bytes == data.size());
+  CHECK(asked == 2);
+  CHECK(mem.host_stats().bytes_read == out.size());
+  CHECK(mem.host_stats().bytes_written == data.size());
+}

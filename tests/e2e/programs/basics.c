@@ -1,9 +1,9 @@
 /* The e2e basics program: every write gdb makes is proved by what this program prints.
  * Lines are numbered by markers (LINE_*) that the tests find with `info line`/`break FILE:N`. */
 #include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
+
+#include "page_crossing.h"
 
 struct point {
   int x;
@@ -27,22 +27,6 @@ void bump(void) { counter += 10; } /* LINE_BUMP */
 
 void report(const char *tag, int local) {
   printf("%s counter=%d origin=%d,%d,%s local=%d\n", tag, counter, origin.x, origin.y, origin.name, local);
-  fflush(stdout);
-}
-
-/* A breakpoint here sees `edge`: 8 writable bytes, then an unmapped page. */
-void crossing_ready(unsigned char *edge) { sink = edge[0]; }
-
-static void crossing(void) {
-  unsigned char *page = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) return;
-  munmap(page + 4096, 4096);
-  memset(page, 0xaa, 4096);
-  unsigned char *edge = page + 4096 - 8;
-  crossing_ready(edge);
-  printf("edge");
-  for (int i = 0; i < 8; i++) printf(" %02x", edge[i]);
-  printf("\n");
   fflush(stdout);
 }
 

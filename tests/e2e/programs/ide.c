@@ -3,9 +3,9 @@
  * It ends by waiting (bounded) for a debugger to set `release_flag`, so that the tests can
  * interrupt/pause it while it runs and then let it finish. */
 #include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <time.h>
+
+#include "page_crossing.h"
 
 int counter = 1;
 volatile int release_flag; /* set by the debugger while the program waits in wait_for_release */
@@ -14,22 +14,6 @@ volatile int sink;
 int add(int a, int b) {
   int sum = a + b; /* LINE_ADD_BODY */
   return sum;
-}
-
-/* A breakpoint here sees `edge`: 8 writable bytes, then an unmapped page. */
-void crossing_ready(unsigned char *edge) { sink = edge[0]; }
-
-static void crossing(void) {
-  unsigned char *page = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) return;
-  munmap(page + 4096, 4096);
-  memset(page, 0xaa, 4096);
-  unsigned char *edge = page + 4096 - 8;
-  crossing_ready(edge);
-  printf("edge");
-  for (int i = 0; i < 8; i++) printf(" %02x", edge[i]);
-  printf("\n");
-  fflush(stdout);
 }
 
 /* Bounded (30 s) so that a test that fails to release it leaves no process spinning forever. */

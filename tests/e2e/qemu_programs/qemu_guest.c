@@ -1,5 +1,6 @@
 /* The guest the QEMU scenarios debug under qemu-x86_64 (linked statically: qemu-user then needs
  * no guest libraries). Every write gdb makes is proved by what this program prints afterwards. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,13 @@ const unsigned char sealed[16] = {1, 2, 3}; /* .rodata: read-only for the guest,
  * its host side, so a debugger's write to it must go through QEMU, which drops the translation. */
 static const unsigned char answer_code[] = {0xb8, 7, 0, 0, 0, 0xc3};
 unsigned char *volatile jit = 0;
+volatile unsigned long worker_spins = 0; /* `qemu_guest threads`: a second thread that never stops */
+
+static void *worker(void *arg) {
+  (void)arg;
+  for (;;) worker_spins++;
+  return 0;
+}
 
 static void on_sigint(int sig) {
   (void)sig;
@@ -40,7 +48,7 @@ static void print_edge(const char *label) {
   printf("\n");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
@@ -50,6 +58,8 @@ int main(void) {
   memset(two, 0xaa, 8192);
   munmap(two + 4096, 4096);
   edge = two + 4096;
+  pthread_t thread;
+  if (argc > 1 && strcmp(argv[1], "threads") == 0 && pthread_create(&thread, 0, worker, 0) != 0) return 4;
   jit = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (jit == MAP_FAILED) return 3;
   memcpy(jit, answer_code, sizeof answer_code);
