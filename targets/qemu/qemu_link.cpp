@@ -147,6 +147,7 @@ std::error_code QemuLink::write_all(std::string_view bytes) {
 
 bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
   char buf[65536];
+  if (!take_deferred_replies()) return false;
   // A reply already read (pipelined replies often come in one read) needs no system call.
   for (bool drained = !pending_.empty(); !drained;) {
     ssize_t n = ::recv(socket_.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
@@ -177,11 +178,34 @@ bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
       }
     }
   }
+  if (!take_deferred_replies()) return false;
   if (!pending_.empty() && !reply) {
     reply = std::move(pending_.front().payload);
     pending_.erase(pending_.begin());
   }
   return true;
+}
+
+bool QemuLink::take_deferred_replies() {
+  while (deferred_in_flight_ > 0 && !pending_.empty()) {
+    auto taken = std::move(pending_.front().payload);
+    pending_.erase(pending_.begin());
+    --deferred_in_flight_;
+    if (taken != "OK") {
+      fail("QEMU refused a breakpoint request remora had already confirmed ('" + taken.substr(0, 20) + "')");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool QemuLink::send_with_deferred(std::span<const std::string> payloads) {
+  if (deferred_.empty()) return send_units(payloads);
+  std::vector<std::string> all = std::move(deferred_);
+  deferred_.clear();
+  deferred_in_flight_ += all.size();
+  all.insert(all.end(), payloads.begin(), payloads.end());
+  return send_units(all);
 }
 
 bool QemuLink::send_acks(const std::string& to_send, bool defer_ack) {
@@ -259,7 +283,7 @@ std::vector<QemuLink::Reply> QemuLink::request_batch(std::span<const std::string
   out.reserve(payloads.size());
   std::error_code ec = errc::backend_io;
   stats_.round_trips++;
-  if (alive_ && send_units(payloads)) {
+  if (alive_ && send_with_deferred(payloads)) {
     for (const auto& payload : payloads) {
       auto reply = await_reply(payload, nullptr);
       if (!reply) {
@@ -274,6 +298,10 @@ std::vector<QemuLink::Reply> QemuLink::request_batch(std::span<const std::string
 }
 
 std::error_code QemuLink::send_only(std::string_view payload) {
+  if (!deferred_.empty()) {
+    const std::string one(payload);
+    return send_with_deferred(std::span(&one, 1)) ? std::error_code{} : std::error_code(errc::backend_io);
+  }
   count(payload);
   std::string frame = client_.request(payload);
   if (deferred_ack_) frame.insert(frame.begin(), '+');
@@ -289,7 +317,7 @@ std::error_code QemuLink::send_raw(std::string_view bytes) {
 
 QemuLink::Reply QemuLink::request(std::string_view payload, std::string* console) {
   if (!alive_) return std::unexpected(make_error_code(errc::backend_io));
-  if (auto ec = send_only(payload)) return std::unexpected(ec);
+  if (auto ec = send_only(payload)) return std::unexpected(ec);  // with any deferred requests
   stats_.round_trips++;
   return await_reply(payload, console);
 }

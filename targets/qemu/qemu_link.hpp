@@ -67,6 +67,12 @@ class QemuLink {
   bool pipelining_safe(bool system_mode) const { return system_mode || unix_socket_; }
   // Sends a request whose reply comes later (a resume): wait_async() receives it.
   std::error_code send_only(std::string_view payload);
+  // A request whose only possible reply is "OK" (QEMU 7.2's TCG breakpoints, which it cannot
+  // refuse) goes out with the next request, in the same unit: a `z0`/`Z0` between two steps then
+  // costs no wait of its own. Only where request_batch may be used. A reply other than "OK" is a
+  // broken promise: the link fails (the client was told OK already), never silently.
+  void defer(std::string payload) { deferred_.push_back(std::move(payload)); }
+  bool has_deferred() const { return !deferred_.empty(); }
   // Sends raw bytes (the 0x03 interrupt; empty: just the pending ack).
   std::error_code send_raw(std::string_view bytes);
   // Waits on the io_context for the next reply; `done` gets it, or the error that ended the link.
@@ -87,6 +93,10 @@ class QemuLink {
   Reply await_reply(std::string_view payload, std::string* console);
   // Frames `payloads` as units and writes each with one send; false when the link died.
   bool send_units(std::span<const std::string> payloads);
+  // The deferred requests and then `payloads`, in units; false when the link died.
+  bool send_with_deferred(std::span<const std::string> payloads);
+  // Takes the deferred requests' replies from pending_; false (link failed) if one is not OK.
+  bool take_deferred_replies();
   // Reads what is available into the decoder; false on EOF/error (link dead).
   bool pump(std::optional<Reply>& reply, bool defer_ack);
   // Sends the acks `to_send` asks for, minus those already sent with a pipelined unit.
@@ -104,6 +114,8 @@ class QemuLink {
   bool deferred_ack_ = false;  // the '+' for the last reply, not yet sent
   std::size_t preacked_ = 0;   // replies still to come whose '+' went out with their request
   bool unix_socket_ = false;
+  std::vector<std::string> deferred_;  // requests whose reply must be OK, not yet sent
+  std::size_t deferred_in_flight_ = 0;  // sent, reply not yet taken
   std::function<void(Reply)> async_done_;
   LinkStats stats_;
   std::shared_ptr<int> token_ = std::make_shared<int>(0);

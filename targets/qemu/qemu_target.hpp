@@ -97,6 +97,7 @@ class QemuTarget final : public Target,
   bool supports(BreakpointKind kind) const override;
   std::error_code insert(BreakpointKind kind, Addr addr, std::size_t length) override;
   std::error_code remove(BreakpointKind kind, Addr addr, std::size_t length) override;
+  bool may_defer(BreakpointKind kind) const;
   // MonitorCommands
   std::vector<Command> commands() const override;
   std::optional<std::string> run(std::string_view command_line, std::error_code& error) override;

@@ -53,8 +53,16 @@ struct Fake72User {
     std::filesystem::remove_all(dir);
   }
 
+  std::atomic<int> breakpoints{0};  // Z0 minus z0
+  std::atomic<bool> refuse_breakpoints{false};
+
   std::string answer(const std::string& p) {
     if (p == "g") return std::string(32, '1');
+    if (p.starts_with("Z0,") || p.starts_with("z0,")) {
+      if (refuse_breakpoints) return "E22";
+      breakpoints += p[0] == 'Z' ? 1 : -1;
+      return "OK";
+    }
     auto comma = p.find(',');
     auto colon = p.find(':');
     auto addr = *remora::rsp::parse_hex_u64(std::string_view(p).substr(1, comma - 1));
@@ -180,4 +188,42 @@ TEST_CASE("qemu link: pipelined requests stay in step with QEMU 7.2 user mode's 
   CHECK(link.alive());
   CHECK(link.stats().requests == static_cast<std::uint64_t>(qemu.handled.load()));
   CHECK(link.stats().round_trips == 6);  // 3 plain requests and 3 windows
+}
+
+TEST_CASE("qemu link: deferred breakpoint requests ride with the next request and their OK is taken") {
+  Fake72User qemu;
+  asio::io_context io;
+  QemuLink link(io, std::chrono::milliseconds(3000));
+  REQUIRE(link.connect(Endpoint{{}, 0, qemu.path}));
+  link.defer("Z0,10000,1");
+  link.defer("Z0,10004,1");
+  CHECK(qemu.handled == 0);  // nothing sent yet
+  auto back = link.request(m(0x10000, 2));
+  REQUIRE(back);
+  CHECK(*back == "0007");  // the read's reply, not a breakpoint's OK
+  CHECK(qemu.breakpoints == 2);
+  CHECK(link.stats().round_trips == 1);
+  // With a window, and with a request whose reply is awaited later (a resume).
+  link.defer("z0,10000,1");
+  auto r = link.request_batch(std::vector<std::string>{m(0x10001, 1), "g"});
+  CHECK((r[0] && *r[0] == "07"));
+  CHECK((r[1] && r[1]->size() == 32));
+  CHECK(qemu.breakpoints == 1);
+  link.defer("z0,10004,1");
+  REQUIRE_FALSE(link.send_only("g"));
+  std::optional<QemuLink::Reply> later;
+  link.wait_async([&](QemuLink::Reply reply) { later = std::move(reply); });
+  for (int i = 0; i < 300 && !later; ++i) io.run_one_for(std::chrono::milliseconds(10));
+  REQUIRE(later);
+  REQUIRE(*later);
+  CHECK((*later)->size() == 32);
+  CHECK(qemu.breakpoints == 0);
+  CHECK(qemu.resent == 0);
+  CHECK(link.alive());
+  // A refusal breaks the promise made to the client: the link fails, loudly.
+  qemu.refuse_breakpoints = true;
+  link.defer("Z0,10008,1");
+  CHECK_FALSE(link.request(m(0x10000, 1)));
+  CHECK_FALSE(link.alive());
+  CHECK(link.death().find("refused a breakpoint") != std::string::npos);
 }
