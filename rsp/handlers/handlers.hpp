@@ -45,6 +45,8 @@ Reply supported(SessionState& s, const packets::SupportedFeatures& f);
 Reply start_no_ack(SessionState& s, const packets::NoArgs&);
 Reply attached(SessionState& s, const packets::ProcessArg& a);
 Reply xfer_read(SessionState& s, const packets::XferRead& x);
+// The piece of a qXfer document at offset,length: `m` while more follows, `l` for the last one.
+Reply xfer_slice(std::string_view document, std::uint64_t offset, std::uint64_t length, std::size_t packet_size);
 Reply thread_suffix_supported(SessionState& s, const packets::NoArgs&);
 Reply list_threads_in_stop_reply(SessionState& s, const packets::NoArgs&);
 Reply enable_error_strings(SessionState& s, const packets::NoArgs&);

@@ -11,18 +11,10 @@
 namespace remora::rsp::handlers {
 namespace {
 
-// Like query.cpp's slicing of target.xml: `m` while more follows, `l` for the last piece.
+// Sliced like target.xml (query.cpp).
 Reply slice(std::string_view document, const packets::XferObject& x, std::size_t packet_size) {
-  if (x.offset > document.size()) return Reply::error(ErrorCode::malformed, "qXfer offset past the end");
-  std::size_t left = document.size() - x.offset;
-  // Binary escaping can double the data, so send no more than half the packet size.
-  std::size_t take = std::min<std::uint64_t>({x.length, left, packet_size / 2 - 1});
-  std::string out = take < left ? "m" : "l";
-  auto chunk = document.substr(x.offset, take);
-  append_escaped(out, std::span(reinterpret_cast<const std::byte*>(chunk.data()), chunk.size()));
-  return Reply::with(std::move(out));
+  return xfer_slice(document, x.offset, x.length, packet_size);
 }
-
 
 std::optional<targets::XferObjects::Object> find_object(targets::XferObjects& objects, std::string_view name) {
   for (auto& object : objects.objects())

@@ -29,18 +29,18 @@ std::string memory_map_xml(targets::MemoryRegions& regions) {
   return xml;
 }
 
-Reply xfer_slice(std::string_view document, const packets::XferRead& x, std::size_t packet_size) {
-  if (x.offset > document.size()) return Reply::error(ErrorCode::malformed, "qXfer offset past the end");
-  std::size_t left = document.size() - x.offset;
-  // Binary escaping can double the data, so ask for no more than half the packet size.
-  std::size_t take = std::min<std::uint64_t>({x.length, left, packet_size / 2 - 1});
+}  // namespace
+
+Reply xfer_slice(std::string_view document, std::uint64_t offset, std::uint64_t length, std::size_t packet_size) {
+  if (offset > document.size()) return Reply::error(ErrorCode::malformed, "qXfer offset past the end");
+  std::size_t left = document.size() - offset;
+  // Binary escaping can double the data, so send no more than half the packet size.
+  std::size_t take = std::min<std::uint64_t>({length, left, packet_size / 2 - 1});
   std::string out = take < left ? "m" : "l";
-  auto chunk = document.substr(x.offset, take);
+  auto chunk = document.substr(offset, take);
   append_escaped(out, std::span(reinterpret_cast<const std::byte*>(chunk.data()), chunk.size()));
   return Reply::with(std::move(out));
 }
-
-}  // namespace
 
 Reply supported(SessionState& s, const packets::SupportedFeatures& f) {
   s.features.multiprocess = s.features.swbreak = s.features.hwbreak = s.features.error_message = false;
@@ -85,16 +85,16 @@ Reply xfer_read(SessionState& s, const packets::XferRead& x) {
   if (x.object == "features") {
     // lldb gets lldb-server's flat form, with its register sets and unwinding numbers.
     if (s.features.lldb && x.annex == "target.xml")
-      return xfer_slice(lldb_target_xml(s.target.registers().description()), x, s.options.packet_size);
+      return xfer_slice(lldb_target_xml(s.target.registers().description()), x.offset, x.length, s.options.packet_size);
     const auto& docs = s.target.registers().description().xml;
     auto it = docs.find(x.annex);
     if (it == docs.end()) return Reply::error(ErrorCode::malformed, "no target description document " + x.annex);
-    return xfer_slice(it->second, x, s.options.packet_size);
+    return xfer_slice(it->second, x.offset, x.length, s.options.packet_size);
   }
   if (x.object == "memory-map" && s.options.offer_memory_map && s.target.memory_regions() &&
       s.target.memory_regions()->whole_map()) {
     if (!x.annex.empty()) return Reply::error(ErrorCode::malformed, "memory-map takes no annex");
-    return xfer_slice(memory_map_xml(*s.target.memory_regions()), x, s.options.packet_size);
+    return xfer_slice(memory_map_xml(*s.target.memory_regions()), x.offset, x.length, s.options.packet_size);
   }
   return Reply::empty();
 }

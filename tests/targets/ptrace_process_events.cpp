@@ -24,6 +24,13 @@ Addr announce(Debuggee& d) {
   return d.reg(kRbx);  // remora_break_here
 }
 
+// Runs to the announcement and plants an int3 on the function it names.
+Addr break_at_announced(Debuggee& d) {
+  const Addr func = announce(d);
+  REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
+  return func;
+}
+
 ReportedEvents all_events() { return {true, true, true, true}; }
 
 // A process the target let go but that is the test's child: reaped here.
@@ -66,8 +73,7 @@ pid_t cont_to_fork(Debuggee& d) {
 
 TEST_CASE("ptrace events: without fork events the child runs free, without our int3s") {
   Debuggee d(Debuggee::launching("fork"));
-  const Addr func = announce(d);
-  REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
+  const Addr func = break_at_announced(d);
   // The child calls it first but was let go: the parent's call is the hit.
   CHECK(cont_to_breakpoint(d).thread.pid == d.pid);
   REQUIRE_FALSE(d.target->breakpoints()->remove(BreakpointKind::software, func, 1));
@@ -77,8 +83,7 @@ TEST_CASE("ptrace events: without fork events the child runs free, without our i
 TEST_CASE("ptrace events: a reported fork keeps the child; memory and breakpoints per process") {
   Debuggee d(Debuggee::launching("fork"));
   d.target->set_reported_events(all_events());
-  const Addr func = announce(d);
-  REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
+  const Addr func = break_at_announced(d);
   const pid_t child = cont_to_fork(d);
   const StopEvent fork = d.log.stops.back();  // what cont_to_fork saw
   CHECK(fork.child == ThreadId{child, child});
@@ -105,8 +110,7 @@ TEST_CASE("ptrace events: a reported fork keeps the child; memory and breakpoint
 TEST_CASE("ptrace events: follow the fork child (detach the parent)") {
   Debuggee d(Debuggee::launching("fork"));
   d.target->set_reported_events(all_events());
-  const Addr func = announce(d);
-  REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
+  const Addr func = break_at_announced(d);
   const pid_t child = cont_to_fork(d);
   REQUIRE_FALSE(d.target->process_control()->detach_process(d.pid));
   CHECK(proc_read(d.pid, func, 1)[0] != std::byte{0xcc});  // the parent left clean
@@ -244,8 +248,7 @@ TEST_CASE("ptrace events: QProgramSignals withholds signals not listed") {
 
 TEST_CASE("ptrace events: a leader gone with pthread_exit does not block stopping the others") {
   Debuggee d(Debuggee::launching("leader_exit"));
-  const Addr func = announce(d);
-  REQUIRE_FALSE(d.target->breakpoints()->insert(BreakpointKind::software, func, 1));
+  const Addr func = break_at_announced(d);
   CHECK(cont_to_breakpoint(d).thread.tid != d.pid);
   CHECK(task_state(d.pid, d.pid) == 'Z');
   cont_to_breakpoint(d);
