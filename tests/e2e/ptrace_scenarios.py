@@ -52,6 +52,29 @@ def remora_exits(r: Remora, within: float = 10) -> None:
     check(rc == 0, f"remora exited {rc}, expected 0\n{indent(r.stderr.text)}")
 
 
+def run_not_executable(sc: Scenario) -> tuple[Path, subprocess.CompletedProcess]:
+    """remora given a PROG without execute permission: it must exit 1 before it listens.
+    Returns the file and the run (the callers check the words)."""
+    not_exec = sc.path("not-executable")
+    not_exec.write_text("#!/bin/sh\n")
+    not_exec.chmod(0o644)
+    p = sc.run_remora(":0", str(not_exec))
+    check(p.returncode == 1, f"non-executable PROG: exit {p.returncode}\n{indent(p.stderr)}")
+    return not_exec, p
+
+
+def run_on_busy_port(sc: Scenario, *program: str) -> tuple[int, subprocess.CompletedProcess]:
+    """remora told to listen on a port another socket holds (bound, listening): it must exit 1, as
+    gdbserver does. Returns the port and the run (the callers check the words)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        p = sc.run_remora(f"127.0.0.1:{port}", *program)
+    check(p.returncode == 1, f"busy port: exit {p.returncode}\n{indent(p.stderr)}")
+    return port, p
+
+
 def pid_alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -312,11 +335,7 @@ def s_bad_program(sc: Scenario) -> None:
     expect(r"no-such-program: No such file or directory$", p.stderr, "missing PROG is named")
     expect(r"^Exiting$", p.stderr, "gdbserver's last word")
     reject(r"Listening on port", p.stderr, "no listening without a process")
-    not_exec = sc.path("not-executable")
-    not_exec.write_text("#!/bin/sh\n")
-    not_exec.chmod(0o644)
-    p = sc.run_remora(":0", str(not_exec))
-    check(p.returncode == 1, f"non-executable PROG: exit {p.returncode}\n{indent(p.stderr)}")
+    _, p = run_not_executable(sc)
     expect(r"not-executable: Permission denied$", p.stderr, "non-executable PROG")
     p = sc.run_remora("--attach", ":0", "999999999")
     check(p.returncode in (1, 2), f"--attach to no process: exit {p.returncode}\n{indent(p.stderr)}")
@@ -326,11 +345,7 @@ def s_bad_program(sc: Scenario) -> None:
     p = sc.run_remora("--attach", ":0", "notapid")
     check(p.returncode == 2, f"--attach notapid: exit {p.returncode}")
     # A busy port fails before anything is launched, as with gdbserver.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        p = sc.run_remora(f"127.0.0.1:{busy.getsockname()[1]}", prog(sc, "spin"))
-    check(p.returncode == 1, f"busy port: exit {p.returncode}")
+    _, p = run_on_busy_port(sc, prog(sc, "spin"))
     expect(r"^Can't bind address: Address already in use\.\nExiting$", p.stderr, "gdbserver's bind error")
     reject(r"created; pid", p.stderr, "nothing launched")
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True
 import harness  # noqa: E402
 from harness import Scenario, check, expect, indent, reject, wait_until  # noqa: E402
+from ptrace_scenarios import run_not_executable, run_on_busy_port  # noqa: E402
 
 DATA = 0x600000  # the emulated target's data region
 
@@ -84,12 +85,7 @@ def s_raw_trace(sc: Scenario) -> None:
 
 
 def s_port_in_use(sc: Scenario) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        port = busy.getsockname()[1]
-        p = sc.run_remora(f"127.0.0.1:{port}")
-    check(p.returncode == 1, f"busy port: exit {p.returncode}\n{indent(p.stderr)}")
+    port, p = run_on_busy_port(sc)
     expect(rf"^remora: port {port} is held by process {os.getpid()} \(\S+\); stop it or pick another port.*\n"
            r"Can't bind address: Address already in use\.\nExiting$", p.stderr,
            "the process holding the port is named, then gdbserver's words as they are")
@@ -101,11 +97,7 @@ def s_prog_errors(sc: Scenario) -> None:
     expect(r"remora-no-such-command: No such file or directory$", p.stderr, "gdbserver-style error kept")
     expect(r"^remora: 'remora-no-such-command' is neither on PATH nor in the current directory", p.stderr,
            "where remora looked")
-    not_exec = sc.path("not-executable")
-    not_exec.write_text("#!/bin/sh\n")
-    not_exec.chmod(0o644)
-    p = sc.run_remora(":0", str(not_exec))
-    check(p.returncode == 1, f"non-executable PROG: exit {p.returncode}")
+    not_exec, p = run_not_executable(sc)
     expect(rf"^remora: {re.escape(str(not_exec))} has no execute permission; 'chmod \+x ", p.stderr, "chmod named")
     p = sc.run_remora(":0", str(sc.dir))
     expect(r"is a directory; PROG must be a program file", p.stderr, "a directory for PROG")
