@@ -102,8 +102,9 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
   app.add_flag("--qemu-monitor", o.qemu.monitor, "Pass unknown monitor commands to QEMU's monitor (HMP)")
       ->disable_flag_override();
   app.add_option("--qemu-memory", raw.qemu_memory,
-                 "How --target qemu-user moves guest memory: host (default: /proc/QEMUPID/mem in pages "
-                 "QEMU's gdbstub allows, falling back to it) or gdbstub (every byte through QEMU's gdbstub)")
+                 "How a user-mode QEMU's guest memory moves: host (default: /proc/QEMUPID/mem in pages "
+                 "QEMU's gdbstub allows, falling back to it; QEMU started by remora or reached over a "
+                 "Unix socket) or gdbstub (every byte through QEMU's gdbstub)")
       ->type_name("host|gdbstub");
   app.add_option("--cache", raw.cache, "The memory cache (default auto: on where it pays)")->type_name("on|off|auto");
   app.add_option("--vfile", raw.vfile,
@@ -178,8 +179,8 @@ std::optional<UsageError> convert_qemu_options(const RawArgs& raw, Options& o) {
   } else if (!raw.qemu_memory.empty() && raw.qemu_memory != "host") {
     return UsageError{"bad --qemu-memory '" + raw.qemu_memory + "': expected host or gdbstub"};
   }
-  if (!raw.qemu_memory.empty() && o.target != TargetKind::qemu_user)
-    return UsageError{"--qemu-memory needs --target qemu-user"};
+  if (!raw.qemu_memory.empty() && o.target != TargetKind::qemu_user && o.target != TargetKind::qemu)
+    return UsageError{"--qemu-memory needs --target qemu-user or qemu:..."};
   const bool qemu = o.target == TargetKind::qemu || o.target == TargetKind::qemu_user;
   if (!qemu && (!raw.qemu_binary.empty() || !raw.qemu_timeout.empty() || o.qemu.monitor))
     return UsageError{"--qemu, --qemu-timeout and --qemu-monitor need --target qemu:... or qemu-user"};

@@ -145,6 +145,16 @@ std::error_code QemuLink::write_all(std::string_view bytes) {
   return {};
 }
 
+pid_t QemuLink::peer_pid() const {
+  if (!unix_socket_ || !alive_) return 0;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(const_cast<asio::posix::stream_descriptor&>(socket_).native_handle(), SOL_SOCKET, SO_PEERCRED,
+                   &cred, &len) != 0)
+    return 0;
+  return cred.pid;
+}
+
 bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
   char buf[65536];
   if (!take_deferred_replies()) return false;

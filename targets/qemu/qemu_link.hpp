@@ -3,6 +3,8 @@
 // hangs costs one timeout, never a hang; while it runs, the stop reply is awaited on the
 // io_context (async_wait for readability) and handed to a callback.
 #pragma once
+#include <sys/types.h>
+
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <chrono>
@@ -79,6 +81,8 @@ class QemuLink {
   void wait_async(std::function<void(Reply)> done);
   void cancel_wait();
 
+  // The process at the other end of a Unix socket (SO_PEERCRED); 0 over TCP or when unknown.
+  pid_t peer_pid() const;
   bool alive() const { return alive_; }
   const std::string& death() const { return death_; }  // why the link died, for messages
   void set_no_ack(bool on) { client_.set_no_ack(on); }

@@ -133,7 +133,7 @@ std::expected<void, std::string> QemuTarget::probe() {
     (void)request("z2,0,1");
   }
   if (features_.system_mode) probe_system();
-  if (launched_ && !features_.system_mode && options_.host_memory) attach_host_memory();
+  if (!features_.system_mode && options_.host_memory) setup_host_memory();
   refresh_threads();
   auto stop = request("?");
   if (!stop) return std::unexpected("QEMU did not answer '?': " + link_.death());
@@ -153,18 +153,43 @@ std::expected<void, std::string> QemuTarget::probe() {
   return {};
 }
 
-// qemu-user's guest memory straight from QEMU's process (qemu_host_memory.hpp), once a
-// guest_base is found under which the host shows the same bytes as QEMU's `m`; else QEMU's
-// gdbstub moves every byte, as before. Why not is kept for monitor qemu-stats.
-void QemuTarget::attach_host_memory() {
+// User mode's guest memory straight from QEMU's process (qemu_host_memory.hpp): the QEMU remora
+// started, or the one at the other end of a Unix socket (whoever started it; the kernel decides
+// whether remora may open its memory). Why not is kept for monitor qemu-stats.
+void QemuTarget::setup_host_memory() {
   auto fail = [this](std::string why) { host_memory_note_ = "off: " + std::move(why); };
   // Pages proven readable are the unit of the proofs; QEMU's protection of translated code is per host page.
   if (static_cast<long>(options_.page_size) != ::sysconf(_SC_PAGESIZE)) return fail("guest page size is not the host's");
-  auto elf = read_elf_facts(options_.launch->program);
-  if (!elf) return fail("cannot read the program's ELF header");
   auto auxv = read_xfer("auxv", "");
   if (!auxv) return fail("no auxv from QEMU: " + auxv.error());
-  auto phdr = auxv_value(*auxv, elf->word, 3 /* AT_PHDR */);
+  if (launched_) return attach_host_memory(launched_->pid, options_.launch->program, *auxv);
+  const pid_t pid = link_.peer_pid();
+  if (pid <= 0) return fail("QEMU's process is known only over a Unix socket");
+  // The program QEMU runs: the guest's AT_EXECFN, as the guest was given it (relative to QEMU's
+  // working directory if not absolute).
+  const std::size_t word = desc_.architecture.find("64") != std::string::npos ? 8 : 4;
+  auto execfn = auxv_value(*auxv, word, 31 /* AT_EXECFN */);
+  if (!execfn) return fail("no AT_EXECFN in the guest's auxv");
+  // The name sits near the top of the stack: read no further than its page.
+  std::string packet = "m";
+  rsp::append_hex_u64(packet, *execfn);
+  packet += ',';
+  rsp::append_hex_u64(packet, std::min<Addr>(256, options_.page_size - *execfn % options_.page_size));
+  auto reply = request(packet);
+  std::string path;
+  if (auto bytes = reply ? rsp::decode_hex_bytes(*reply) : std::vector<std::byte>{}; bytes)
+    for (std::size_t i = 0; i < bytes->size() && (*bytes)[i] != std::byte{0}; ++i)
+      path += static_cast<char>((*bytes)[i]);
+  if (path.empty()) return fail("QEMU did not read the program's name");
+  if (path.front() != '/') path = "/proc/" + std::to_string(pid) + "/cwd/" + path;
+  attach_host_memory(pid, path, *auxv);
+}
+
+void QemuTarget::attach_host_memory(pid_t pid, const std::string& program, std::string_view auxv) {
+  auto fail = [this](std::string why) { host_memory_note_ = "off: " + std::move(why); };
+  auto elf = read_elf_facts(program);
+  if (!elf) return fail("cannot read the program's ELF header");
+  auto phdr = auxv_value(auxv, elf->word, 3 /* AT_PHDR */);
   if (!phdr) return fail("no AT_PHDR in the guest's auxv");
   const std::size_t length = static_cast<std::size_t>(std::min<Addr>(64, options_.page_size - *phdr % options_.page_size));
   std::vector<std::byte> qemu_bytes(length);
@@ -175,9 +200,9 @@ void QemuTarget::attach_host_memory() {
   auto reply = request(packet);
   if (!reply || !rsp::decode_hex_into(*reply, qemu_bytes))
     return fail("QEMU did not read the program headers");
-  const std::string maps = cache::read_proc_file("/proc/" + std::to_string(launched_->pid) + "/maps");
-  for (Addr base : guest_base_candidates(maps, options_.launch->program, *phdr, elf->phoff)) {
-    auto view = ProcGuestMemory::open(launched_->pid, base);
+  const std::string maps = cache::read_proc_file("/proc/" + std::to_string(pid) + "/maps");
+  for (Addr base : guest_base_candidates(maps, program, *phdr, elf->phoff)) {
+    auto view = ProcGuestMemory::open(pid, base);
     if (!view) return fail(view.error());
     std::vector<std::byte> host_bytes(length);
     if ((*view)->read(*phdr, host_bytes) != length || host_bytes != qemu_bytes) continue;
@@ -185,7 +210,7 @@ void QemuTarget::attach_host_memory() {
     memory_.set_host_view(host_memory_.get(), [this] { return threads().size() == 1; });
     std::string hex;
     rsp::append_hex_u64(hex, base);
-    host_memory_note_ = "on: /proc/" + std::to_string(launched_->pid) + "/mem, guest_base 0x" + hex;
+    host_memory_note_ = "on: /proc/" + std::to_string(pid) + "/mem, guest_base 0x" + hex;
     return;
   }
   fail("no guest_base shows QEMU's bytes");

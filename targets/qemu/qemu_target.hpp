@@ -118,7 +118,8 @@ class QemuTarget final : public Target,
   // Probing (qemu_probe.cpp)
   std::expected<void, std::string> probe();
   std::expected<std::string, std::string> read_xfer(std::string_view object, std::string_view annex);
-  void attach_host_memory();
+  void setup_host_memory();
+  void attach_host_memory(pid_t pid, const std::string& program, std::string_view auxv);
   std::expected<void, std::string> load_description();
   void refresh_threads();
 

@@ -267,9 +267,17 @@ def s_connect_and_errors(sc: Scenario) -> None:
     check(wait_until(lambda: os.path.exists(sock), 5), "QEMU created its socket")
     r = sc.start_remora("--target", "qemu:unix:" + sock)
     out = sc.gdb_batch(r.port, "break checkpoint", "continue", "print counter", "print $pc == checkpoint+4",
-                       "kill", file=guest(sc))
+                       "set var counter = 99", "print counter", "monitor qemu-stats", "kill", file=guest(sc))
     no_remote_errors(out)
     expect(r"^\$1 = 5$", out, "connect mode reads memory")
+    expect(r"^\$3 = 99$", out, "connect mode writes memory")
+    # The QEMU at the other end of the socket is not remora's child: as root (CI) remora may open
+    # its memory; elsewhere Yama may refuse, and every byte goes through QEMU's gdbstub.
+    if os.geteuid() == 0:
+        expect(r"^host-memory on: /proc/\d+/mem, guest_base 0x0$", out, "the host view of a QEMU remora did not start")
+        check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) >= 8, "the write went through it")
+    else:
+        expect(r"^host-memory (on|off)", out, "qemu-stats says whether the host view is used")
     check(wait_until(lambda: q.poll() is not None, 5), "k through remora ended the QEMU it connected to")
 
 
