@@ -103,8 +103,8 @@ void define_options(CLI::App& app, Options& o, RawArgs& raw) {
       ->disable_flag_override();
   app.add_option("--qemu-memory", raw.qemu_memory,
                  "How a user-mode QEMU's guest memory moves: host (default: /proc/QEMUPID/mem in pages "
-                 "QEMU's gdbstub allows, falling back to it; QEMU started by remora or reached over a "
-                 "Unix socket) or gdbstub (every byte through QEMU's gdbstub)")
+                 "QEMU's gdbstub allows, falling back to it; QEMU started by remora or reached on this "
+                 "machine) or gdbstub (every byte through QEMU's gdbstub)")
       ->type_name("host|gdbstub");
   app.add_option("--cache", raw.cache, "The memory cache (default auto: on where it pays)")->type_name("on|off|auto");
   app.add_option("--vfile", raw.vfile,

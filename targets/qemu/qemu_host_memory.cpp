@@ -1,9 +1,12 @@
 #include "targets/qemu/qemu_host_memory.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -116,6 +119,62 @@ std::vector<Addr> guest_base_candidates(std::string_view qemu_maps, const std::s
     if (std::find(out.begin(), out.end(), base) == out.end()) out.push_back(base);
   }
   return out;
+}
+
+std::optional<unsigned long> tcp_socket_inode(std::string_view text, std::uint32_t local_ip_be,
+                                              std::uint16_t local_port, std::uint32_t remote_ip_be,
+                                              std::uint16_t remote_port) {
+  char want[64];
+  // The kernel prints the address word as it sits in memory (%08X of a __be32): on this
+  // little-endian host that is the network-order value read as a native word.
+  std::snprintf(want, sizeof want, "%08X:%04X %08X:%04X", static_cast<unsigned>(local_ip_be), local_port,
+                static_cast<unsigned>(remote_ip_be), remote_port);
+  while (!text.empty()) {
+    const auto nl = std::min(text.find('\n'), text.size());
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(std::min(nl + 1, text.size()));
+    const auto colon = line.find(": ");
+    if (colon == std::string_view::npos || line.substr(colon + 2, std::strlen(want)) != want) continue;
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+    std::string_view rest = line.substr(colon + 2);
+    for (int field = 0; field < 8; ++field) {
+      const auto space = rest.find_first_not_of(' ', rest.find(' '));
+      if (space == std::string_view::npos) return std::nullopt;
+      rest.remove_prefix(space);
+    }
+    unsigned long inode = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), inode);
+    if (ec != std::errc{} || inode == 0) return std::nullopt;
+    return inode;
+  }
+  return std::nullopt;
+}
+
+pid_t process_holding_socket(unsigned long inode) {
+  const std::string want = "socket:[" + std::to_string(inode) + "]";
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  pid_t found = 0;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    const std::string fd_dir = std::string("/proc/") + e->d_name + "/fd";
+    DIR* fds = ::opendir(fd_dir.c_str());
+    if (fds == nullptr) continue;
+    while (dirent* f = ::readdir(fds)) {
+      char target[64];
+      const ssize_t n = ::readlinkat(::dirfd(fds), f->d_name, target, sizeof target - 1);
+      if (n > 0 && std::string_view(target, static_cast<std::size_t>(n)) == want) {
+        found = static_cast<pid_t>(pid);
+        break;
+      }
+    }
+    ::closedir(fds);
+    if (found) break;
+  }
+  ::closedir(proc);
+  return found;
 }
 
 }  // namespace remora::targets::qemu

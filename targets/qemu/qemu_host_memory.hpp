@@ -63,4 +63,14 @@ std::optional<ElfFacts> read_elf_facts(const std::string& path);
 std::vector<Addr> guest_base_candidates(std::string_view qemu_maps, const std::string& program_path, Addr at_phdr,
                                         std::uint64_t phoff);
 
+// Finding a QEMU remora did not start, at the other end of a TCP connection on this machine:
+// the inode of the socket with this local and remote IPv4 address and port, from the text of
+// /proc/net/tcp (addresses as the kernel prints them: the 32-bit value in hex, network order
+// read as a little-endian word; ports in hex) ...
+std::optional<unsigned long> tcp_socket_inode(std::string_view proc_net_tcp, std::uint32_t local_ip_be,
+                                              std::uint16_t local_port, std::uint32_t remote_ip_be,
+                                              std::uint16_t remote_port);
+// ... and the process that holds it (/proc/*/fd; 0 if none is visible to remora).
+pid_t process_holding_socket(unsigned long inode);
+
 }  // namespace remora::targets::qemu

@@ -164,7 +164,7 @@ void QemuTarget::setup_host_memory() {
   if (!auxv) return fail("no auxv from QEMU: " + auxv.error());
   if (launched_) return attach_host_memory(launched_->pid, options_.launch->program, *auxv);
   const pid_t pid = link_.peer_pid();
-  if (pid <= 0) return fail("QEMU's process is known only over a Unix socket");
+  if (pid <= 0) return fail("QEMU's process is not known (not on this machine, or not visible to remora)");
   // The program QEMU runs: the guest's AT_EXECFN, as the guest was given it (relative to QEMU's
   // working directory if not absolute).
   const std::size_t word = desc_.architecture.find("64") != std::string::npos ? 8 : 4;

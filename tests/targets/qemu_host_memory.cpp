@@ -2,13 +2,17 @@
 // same /proc/PID/mem a QEMU child is read through).
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "targets/cache/proc_maps_hint.hpp"
 #include "targets/qemu/qemu_host_memory.hpp"
 
 using namespace remora::targets;
@@ -91,4 +95,40 @@ TEST_CASE("qemu host memory: reads, writes and host_writable over a real process
   CHECK(out[8] == std::byte{0x11});
   CHECK((*view)->read(0, out) == 0);  // unmapped: nothing, no crash
   ::munmap(rw, 2 * ps);
+}
+
+TEST_CASE("qemu host memory: the process at the other end of a loopback TCP connection") {
+  const std::string sample =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 00000000:04D2 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0 100 0 0 10 0\n"
+      "   1: 0100007F:04D2 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 2222 1 0 20 4 30 10 -1\n"
+      "   2: 0100007F:A1B2 0100007F:04D2 01 00000000:00000000 00:00000000 00000000     0        0 3333 1 0 20 4 30 10 -1\n";
+  const std::uint32_t lo = htonl(INADDR_LOOPBACK);
+  CHECK(tcp_socket_inode(sample, lo, 0x4d2, lo, 0xa1b2) == 2222u);
+  CHECK(tcp_socket_inode(sample, lo, 0xa1b2, lo, 0x4d2) == 3333u);
+  CHECK_FALSE(tcp_socket_inode(sample, lo, 0x4d2, lo, 0x1111));
+  CHECK_FALSE(tcp_socket_inode("", lo, 1, lo, 2));
+  // A real connection: the accepted end is found in /proc/net/tcp and held by this process.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = lo;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(server >= 0);
+  sockaddr_in mine{};
+  len = sizeof mine;
+  REQUIRE(::getsockname(client, reinterpret_cast<sockaddr*>(&mine), &len) == 0);
+  auto inode = tcp_socket_inode(cache::read_proc_file("/proc/net/tcp"), addr.sin_addr.s_addr, ntohs(addr.sin_port),
+                                mine.sin_addr.s_addr, ntohs(mine.sin_port));
+  REQUIRE(inode);
+  CHECK(process_holding_socket(*inode) == ::getpid());
+  ::close(server);
+  ::close(client);
+  ::close(listener);
 }
