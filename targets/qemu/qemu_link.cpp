@@ -223,6 +223,28 @@ bool QemuLink::take_deferred_replies() {
   return true;
 }
 
+std::error_code QemuLink::flush_deferred() {
+  if (deferred_.empty()) return {};
+  if (!alive_ || !send_with_deferred({})) return errc::backend_io;
+  stats_.round_trips++;
+  const auto deadline = Clock::now() + timeout_;
+  for (;;) {
+    std::optional<Reply> unexpected_reply;  // none can come: only the deferred ones are in flight
+    if (!pump(unexpected_reply, true)) return errc::backend_io;
+    if (deferred_in_flight_ == 0) return {};
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, remaining_ms(deadline));
+    if (ready == 0) {
+      fail("QEMU did not answer a breakpoint request within " + std::to_string(timeout_.count()) + " ms");
+      return errc::timeout;
+    }
+    if (ready < 0 && errno != EINTR) {
+      fail(std::string("poll failed: ") + std::strerror(errno));
+      return errc::backend_io;
+    }
+  }
+}
+
 bool QemuLink::send_with_deferred(std::span<const std::string> payloads) {
   if (deferred_.empty()) return send_units(payloads);
   std::vector<std::string> all = std::move(deferred_);

@@ -75,6 +75,8 @@ class QemuLink {
   // broken promise: the link fails (the client was told OK already), never silently.
   void defer(std::string payload) { deferred_.push_back(std::move(payload)); }
   bool has_deferred() const { return !deferred_.empty(); }
+  // Sends the deferred requests now and takes their replies (before a client leaves).
+  std::error_code flush_deferred();
   // Sends raw bytes (the 0x03 interrupt; empty: just the pending ack).
   std::error_code send_raw(std::string_view bytes);
   // Waits on the io_context for the next reply; `done` gets it, or the error that ended the link.

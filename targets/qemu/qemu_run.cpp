@@ -114,6 +114,8 @@ std::error_code QemuTarget::detach() {
     auto reply = request(packet);
     if (!reply && !first) first = reply.error();
   }
+  // The client's own z0s before it left may still wait to ride with a request: send them now.
+  if (auto ec = link_.flush_deferred(); ec && !first) first = ec;
   return first;
 }
 

@@ -149,6 +149,7 @@ def s_user_host_memory(sc: Scenario) -> None:
     check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) >= 8, "counter went through the host")
     check(int(expect(r"^host-pages-through-qemu (\d+)$", out, "pages through QEMU").group(1)) >= 2,
           "the code page and the read-only page went through QEMU")
+    check(wait_until(lambda: "big fnv=" in r.output(), 10), "the guest ran to its end")
     text = r.output()
     expect(r"^first answer=7$", text, "the code ran (and was translated) before the write")
     expect(r"^after1 counter=31337$", text, "the guest saw the host write")
@@ -162,6 +163,7 @@ def s_user_host_memory(sc: Scenario) -> None:
     check(int(expect(r"^host-skipped-stops (\d+)$", out, "skipped stops").group(1)) >= 1, "the stop was skipped")
     # (at the entry point, before the thread exists, the host view may serve gdb's reads)
     check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) == 0, "no host write with threads")
+    check(wait_until(lambda: "big fnv=" in r.output(), 10), "the threaded guest ran to its end")
     expect(r"^after1 counter=77$", r.output(), "the guest saw the write")
 
 

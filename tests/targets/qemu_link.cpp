@@ -218,6 +218,12 @@ TEST_CASE("qemu link: deferred breakpoint requests ride with the next request an
   REQUIRE(*later);
   CHECK((*later)->size() == 32);
   CHECK(qemu.breakpoints == 0);
+  // Sent on their own when nothing follows (a client leaving).
+  link.defer("Z0,10010,1");
+  CHECK_FALSE(link.flush_deferred());
+  CHECK(qemu.breakpoints == 1);
+  CHECK_FALSE(link.has_deferred());
+  CHECK_FALSE(link.flush_deferred());  // nothing left: nothing sent
   CHECK(qemu.resent == 0);
   CHECK(link.alive());
   // A refusal breaks the promise made to the client: the link fails, loudly.
