@@ -1,9 +1,7 @@
 #include "targets/qemu/qemu_link.hpp"
 
 #include <fcntl.h>
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,8 +13,6 @@
 
 #include "rsp/codec.hpp"
 #include "targets/api/errors.hpp"
-#include "targets/cache/proc_maps_hint.hpp"
-#include "targets/qemu/qemu_host_memory.hpp"
 
 namespace remora::targets::qemu {
 namespace {
@@ -149,26 +145,6 @@ std::error_code QemuLink::write_all(std::string_view bytes) {
   return {};
 }
 
-pid_t QemuLink::peer_pid() const {
-  if (!alive_) return 0;
-  const int fd = const_cast<asio::posix::stream_descriptor&>(socket_).native_handle();
-  if (unix_socket_) {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    return ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
-  }
-  // TCP: only a peer on this machine (loopback), found as the holder of the other end.
-  sockaddr_in mine{}, theirs{};
-  socklen_t a = sizeof mine, b = sizeof theirs;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&mine), &a) != 0 ||
-      ::getpeername(fd, reinterpret_cast<sockaddr*>(&theirs), &b) != 0 || mine.sin_family != AF_INET ||
-      (ntohl(theirs.sin_addr.s_addr) >> 24) != 127)
-    return 0;
-  auto inode = tcp_socket_inode(cache::read_proc_file("/proc/net/tcp"), theirs.sin_addr.s_addr,
-                                ntohs(theirs.sin_port), mine.sin_addr.s_addr, ntohs(mine.sin_port));
-  return inode ? process_holding_socket(*inode) : 0;
-}
-
 bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
   char buf[65536];
   if (!take_deferred_replies()) return false;
@@ -208,50 +184,6 @@ bool QemuLink::pump(std::optional<Reply>& reply, bool defer_ack) {
     pending_.erase(pending_.begin());
   }
   return true;
-}
-
-bool QemuLink::take_deferred_replies() {
-  while (deferred_in_flight_ > 0 && !pending_.empty()) {
-    auto taken = std::move(pending_.front().payload);
-    pending_.erase(pending_.begin());
-    --deferred_in_flight_;
-    if (taken != "OK") {
-      fail("QEMU refused a breakpoint request remora had already confirmed ('" + taken.substr(0, 20) + "')");
-      return false;
-    }
-  }
-  return true;
-}
-
-std::error_code QemuLink::flush_deferred() {
-  if (deferred_.empty()) return {};
-  if (!alive_ || !send_with_deferred({})) return errc::backend_io;
-  stats_.round_trips++;
-  const auto deadline = Clock::now() + timeout_;
-  for (;;) {
-    std::optional<Reply> unexpected_reply;  // none can come: only the deferred ones are in flight
-    if (!pump(unexpected_reply, true)) return errc::backend_io;
-    if (deferred_in_flight_ == 0) return {};
-    pollfd p{socket_.native_handle(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, remaining_ms(deadline));
-    if (ready == 0) {
-      fail("QEMU did not answer a breakpoint request within " + std::to_string(timeout_.count()) + " ms");
-      return errc::timeout;
-    }
-    if (ready < 0 && errno != EINTR) {
-      fail(std::string("poll failed: ") + std::strerror(errno));
-      return errc::backend_io;
-    }
-  }
-}
-
-bool QemuLink::send_with_deferred(std::span<const std::string> payloads) {
-  if (deferred_.empty()) return send_units(payloads);
-  std::vector<std::string> all = std::move(deferred_);
-  deferred_.clear();
-  deferred_in_flight_ += all.size();
-  all.insert(all.end(), payloads.begin(), payloads.end());
-  return send_units(all);
 }
 
 bool QemuLink::send_acks(const std::string& to_send, bool defer_ack) {

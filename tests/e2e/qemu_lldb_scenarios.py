@@ -25,7 +25,7 @@ import harness  # noqa: E402
 from harness import Scenario, check, expect, reject, wait_until  # noqa: E402
 from lldb_scenarios import (LLDB, REGISTER_COMMANDS, error_text, expect_register_sets, lldb_batch,  # noqa: E402
                             memory_bytes, section)
-from qemu_scenarios import QEMU, guest, qemu_pid, start  # noqa: E402
+from qemu_scenarios import QEMU, finished_output, guest, qemu_pid, start  # noqa: E402
 
 
 def symbols(sc: Scenario) -> dict[str, int]:
@@ -115,8 +115,7 @@ def s_break_step_memory(sc: Scenario) -> None:
     expect(r"^Process 1 exited with status = 0 \(0x00000000\)", out, "the guest ran to its end")
     expect(r"qMemoryRegionInfo:[0-9a-f]+\n\S+ <- start:[0-9a-f]+;size:[0-9a-f]+;permissions:rw;", r.trace(),
            "remora answered qMemoryRegionInfo")
-    check(wait_until(lambda: "big fnv=" in r.output(), 5), "the guest printed its last line")
-    text = r.output()
+    text = finished_output(r, 5)
     expect(r"^after1 counter=4242$", text, "the guest saw lldb's counter write")
     expect(r"^edge-16:( aa){8} 01 02 03 04 05 06 07 08$", text, "the guest saw exactly the prefix")
     expect(r"^sigint_count=0$", text, "the spin loop ended through lldb's stop_spin write")

@@ -42,6 +42,12 @@ def qemu_pid(r: Remora) -> int:
     return int(expect(r"started qemu-x86_64 \(pid (\d+)\)", r.stderr.text, "remora started QEMU").group(1))
 
 
+def finished_output(r: Remora, timeout: float = 10) -> str:
+    """The guest's whole output, once it printed its last line (its checksum of `big`)."""
+    check(wait_until(lambda: "big fnv=" in r.output(), timeout), "the guest ran to its end")
+    return r.output()
+
+
 def no_remote_errors(out: str) -> None:
     reject(r"Remote failure reply|Remote connection closed|Remote communication error|internal-error",
            out, "gdb talks to remora cleanly")
@@ -149,8 +155,7 @@ def s_user_host_memory(sc: Scenario) -> None:
     check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) >= 8, "counter went through the host")
     check(int(expect(r"^host-pages-through-qemu (\d+)$", out, "pages through QEMU").group(1)) >= 2,
           "the code page and the read-only page went through QEMU")
-    check(wait_until(lambda: "big fnv=" in r.output(), 10), "the guest ran to its end")
-    text = r.output()
+    text = finished_output(r)
     expect(r"^first answer=7$", text, "the code ran (and was translated) before the write")
     expect(r"^after1 counter=31337$", text, "the guest saw the host write")
     expect(r"^answer=7 sealed=1$", text, "code and read-only data unchanged")
@@ -163,8 +168,7 @@ def s_user_host_memory(sc: Scenario) -> None:
     check(int(expect(r"^host-skipped-stops (\d+)$", out, "skipped stops").group(1)) >= 1, "the stop was skipped")
     # (at the entry point, before the thread exists, the host view may serve gdb's reads)
     check(int(expect(r"^host-bytes-written (\d+)$", out, "host writes").group(1)) == 0, "no host write with threads")
-    check(wait_until(lambda: "big fnv=" in r.output(), 10), "the threaded guest ran to its end")
-    expect(r"^after1 counter=77$", r.output(), "the guest saw the write")
+    expect(r"^after1 counter=77$", finished_output(r), "the guest saw the write")
 
 
 class RspClient:
