@@ -215,11 +215,31 @@ def s_dap_lldb_vscode(sc: Scenario) -> None:
                                   "context": "watch"}, timeout=20)
     check(ev.get("result") == "52", f"evaluate counter * 10 + local: {ev}")
     pause_and_release(dap, r, tid)
-    # The adapter stays until the client disconnects; lldb-vscode then exits.
-    dap.request("disconnect", {"terminateDebuggee": False})
-    check(dap.wait_exit(10) is not None, "lldb-vscode-16 still running 10 s after disconnect")
+    disconnect_after_exit(dap)
     expect(r"^local=42 counter=1$", r.output(), "the program printed the value setVariable wrote")
     remora_exits(r)
+
+
+# lldb-vscode-16's request loop ends once it has sent `terminated`; when the debuggee's exit is
+# reported before the loop comes back from `continue`, it never reads `disconnect` and its exit
+# aborts on a still-joinable event thread. That is the adapter's own race (lldb-dap later joins
+# its threads first); ide.c lingers after its release to make it rare, and it is named, not hidden.
+ADAPTER_EXIT_RACE = "terminate called without an active exception"
+
+
+def disconnect_after_exit(dap: DapSession) -> None:
+    """VS Code's stop button after the program ended: `disconnect`, then the adapter exits."""
+    start = dap.mark()
+    seq = dap.send("disconnect", {"terminateDebuggee": False})
+    try:
+        resp = dap.wait(lambda m: m.get("type") == "response" and m.get("request_seq") == seq, 15, start,
+                        "response to `disconnect`")
+        check(resp.get("success") is True, f"`disconnect` failed: {json.dumps(resp)[:800]}")
+    except Failure:
+        if ADAPTER_EXIT_RACE not in dap.output():
+            raise
+        print(f"note: lldb-vscode-16 left its loop before reading `disconnect` ({ADAPTER_EXIT_RACE})")
+    check(dap.wait_exit(10) is not None, "lldb-vscode-16 still running 10 s after disconnect")
 
 
 def pause_and_release(dap: DapSession, r: harness.Remora, tid: int) -> None:

@@ -24,6 +24,11 @@ static void wait_for_release(void) {
   for (int i = 0; i < 3000 && !release_flag; i++) nanosleep(&pause, NULL);
   printf("released %d\n", release_flag); /* LINE_RELEASED */
   fflush(stdout);
+  /* Linger before exiting: lldb-vscode-16 leaves its request loop as soon as it has sent
+   * `terminated`, and if the exit beats its return from `continue` it never reads the client's
+   * `disconnect` and aborts on a joinable event thread (an adapter bug, seen in CI). */
+  struct timespec linger = {0, 300 * 1000 * 1000};
+  if (release_flag) nanosleep(&linger, NULL);
 }
 
 int main(void) {
